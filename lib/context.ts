@@ -1,0 +1,265 @@
+import { LoomError } from './errors.js';
+import { native, nativeError, type NativeContext, type NativeContextInfo } from './native.js';
+import type { Model } from './model.js';
+import { checkInteger, checkTokens, fail } from './validate.js';
+
+/** Options for {@link Model.createContext}. */
+export interface ContextOptions {
+  /** Total KV cells shared by all sequences (default: min(training context, 4096)). */
+  contextSize?: number;
+  /** Most tokens one {@link Context.decode} call may carry (default: min(contextSize, 512)). */
+  batchSize?: number;
+  /** Threads for generation (default: physical cores). */
+  threads?: number;
+  /** Threads for prompt batches (default: `threads`). */
+  batchThreads?: number;
+  /** Independent KV sequences (beams, parallel samples); default 1. */
+  sequences?: number;
+  /** Flash attention; default: llama.cpp decides. */
+  flashAttention?: boolean;
+}
+
+/** One decode call: tokens with their positions and sequences, and which rows produce logits. */
+export interface Batch {
+  tokens: Int32Array | readonly number[];
+  /** Position of each token in its sequence (default: 0, 1, 2, … — a fresh single sequence). */
+  positions?: Int32Array | readonly number[];
+  /** Sequence id of each token (default: all 0). */
+  seqIds?: Int32Array | readonly number[];
+  /** Which tokens produce logits: a flag per token, `'last'` (default) or `'all'`. */
+  logits?: 'last' | 'all' | Uint8Array | readonly boolean[];
+}
+
+const registry = new FinalizationRegistry<NativeContext>((handle) => {
+  try { handle.dispose(); } catch { /* already gone */ }
+});
+
+/**
+ * A llama.cpp context: KV memory for one or more sequences plus output buffers. Decodes run off
+ * the JS thread, one at a time (concurrent calls queue). Logits come back as views over
+ * llama.cpp's own buffer — no copy — that are detached at the next decode.
+ */
+export class Context {
+  readonly model: Model;
+  /** @internal */
+  readonly handle: NativeContext;
+  readonly contextSize: number;
+  readonly batchSize: number;
+  readonly sequences: number;
+  readonly vocabSize: number;
+  private queue: Promise<unknown> = Promise.resolve();
+  private lockHolder: symbol | undefined;
+  private disposedFlag = false;
+
+  /** @internal use {@link Model.createContext} */
+  constructor(model: Model, handle: NativeContext) {
+    this.model = model;
+    this.handle = handle;
+    const info = handle.info();
+    this.contextSize = info.contextSize;
+    this.batchSize = info.batchSize;
+    this.sequences = info.sequences;
+    this.vocabSize = info.vocabSize;
+    registry.register(this, handle, this);
+  }
+
+  /** @internal */
+  static async create(model: Model, options: ContextOptions = {}): Promise<Context> {
+    if (typeof options !== 'object' || options === null) fail('options', 'an object', options);
+    const o: Record<string, unknown> = {};
+    if (options.contextSize !== undefined) o.contextSize = checkInteger('contextSize', options.contextSize, { min: 1, max: 1 << 24 });
+    if (options.batchSize !== undefined) o.batchSize = checkInteger('batchSize', options.batchSize, { min: 1, max: 1 << 24 });
+    if (options.threads !== undefined) o.threads = checkInteger('threads', options.threads, { min: 1, max: 1024 });
+    if (options.batchThreads !== undefined) o.batchThreads = checkInteger('batchThreads', options.batchThreads, { min: 1, max: 1024 });
+    if (options.sequences !== undefined) o.sequences = checkInteger('sequences', options.sequences, { min: 1, max: native().systemInfo().maxSequences });
+    if (options.flashAttention !== undefined) {
+      if (typeof options.flashAttention !== 'boolean') fail('flashAttention', 'a boolean', options.flashAttention);
+      o.flashAttention = options.flashAttention;
+    }
+    try {
+      const handle = await native().createContext(model.handle, o);
+      return new Context(model, handle);
+    } catch (err) {
+      throw nativeError(err, 'createContext');
+    }
+  }
+
+  /** Details llama.cpp settled on (threads, sizes, whether logits are copied). */
+  info(): NativeContextInfo {
+    return this.checked().info();
+  }
+
+  get disposed(): boolean {
+    return this.disposedFlag || this.handle.disposed;
+  }
+
+  /** Bytes of logits copied into JS memory so far: 0 while views are zero-copy. */
+  get logitsBytesCopied(): number {
+    return this.handle.logitsBytesCopied;
+  }
+
+  /** True when logits are copied (forced, or the runtime refuses external buffers). */
+  get copyMode(): boolean {
+    return this.handle.copyMode;
+  }
+
+  private checked(): NativeContext {
+    if (this.disposed) throw new LoomError('DISPOSED', 'the context has been disposed');
+    return this.handle;
+  }
+
+  /**
+   * Decodes one batch (at most `batchSize` tokens). Rejects with `NO_KV_SLOT`, `INVALID_BATCH`,
+   * `CONTEXT_OVERFLOW`, `ABORTED` or `DISPOSED`. Calls made while one runs wait their turn.
+   */
+  decode(batch: Batch): Promise<void> {
+    const args = this.prepareBatch(batch);
+    const run = this.queue.then(() => this.decodePrepared(args));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** @internal the decode without the queue, for callers that already serialise (generation). */
+  async decodePrepared([tokens, positions, seqIds, outputs]: [Int32Array, Int32Array, Int32Array, Uint8Array]): Promise<void> {
+    const handle = this.checked();
+    try {
+      await handle.decode(tokens, positions, seqIds, outputs);
+    } catch (err) {
+      throw nativeError(err, 'decode');
+    }
+  }
+
+  /** @internal validates a {@link Batch} into the four arrays the addon takes. */
+  prepareBatch(batch: Batch): [Int32Array, Int32Array, Int32Array, Uint8Array] {
+    if (typeof batch !== 'object' || batch === null) fail('batch', 'an object with tokens', batch);
+    const tokens = checkTokens('batch.tokens', batch.tokens, this.vocabSize);
+    const n = tokens.length;
+    if (n === 0) fail('batch.tokens', 'a non-empty token list', batch.tokens, 'range');
+    if (n > this.batchSize) {
+      throw new LoomError('INVALID_BATCH', `the batch has ${n} tokens but batchSize is ${this.batchSize}; split it or create the context with a larger batchSize`);
+    }
+    const positions = batch.positions === undefined ? Int32Array.from({ length: n }, (_, i) => i) : checkTokens('batch.positions', batch.positions);
+    const seqIds = batch.seqIds === undefined ? new Int32Array(n) : checkTokens('batch.seqIds', batch.seqIds, this.sequences);
+    if (positions.length !== n) fail('batch.positions', `${n} positions (one per token)`, batch.positions, 'range');
+    if (seqIds.length !== n) fail('batch.seqIds', `${n} sequence ids (one per token)`, batch.seqIds, 'range');
+    for (let i = 0; i < n; i++) {
+      if (positions[i]! < 0 || positions[i]! >= this.contextSize) {
+        throw new LoomError('CONTEXT_OVERFLOW', `batch.positions[${i}] = ${positions[i]} does not fit the context of ${this.contextSize} tokens`);
+      }
+    }
+    let outputs: Uint8Array;
+    const l = batch.logits ?? 'last';
+    if (l === 'last') { outputs = new Uint8Array(n); outputs[n - 1] = 1; }
+    else if (l === 'all') outputs = new Uint8Array(n).fill(1);
+    else if (l instanceof Uint8Array || Array.isArray(l)) {
+      if (l.length !== n) fail('batch.logits', `${n} flags (one per token)`, l, 'range');
+      outputs = l instanceof Uint8Array ? l : Uint8Array.from(l as readonly boolean[], (b) => (b ? 1 : 0));
+    } else return fail('batch.logits', '"last", "all", a Uint8Array or an array of booleans', l);
+    return [tokens, positions, seqIds, outputs];
+  }
+
+  /**
+   * Next-token logits of the `row`-th output of the last decode (negative counts from the end).
+   * Zero-copy: the array is a view over llama.cpp's buffer and is detached (length 0) once the
+   * next decode starts; copy it if you need it longer.
+   */
+  logits(row = -1): Float32Array {
+    try {
+      return this.checked().logits(row);
+    } catch (err) {
+      throw nativeError(err, 'logits');
+    }
+  }
+
+  /** Evaluates `tokens` for sequence `seqId` starting at `startPos`, in batchSize chunks; logits for the last token. */
+  async evaluate(tokens: Int32Array | readonly number[], { seqId = 0, startPos = 0 } = {}): Promise<Float32Array> {
+    const ids = checkTokens('tokens', tokens, this.vocabSize);
+    if (ids.length === 0) fail('tokens', 'a non-empty token list', tokens, 'range');
+    checkInteger('seqId', seqId, { min: 0, max: this.sequences - 1 });
+    checkInteger('startPos', startPos, { min: 0 });
+    if (startPos + ids.length > this.contextSize) {
+      throw new LoomError('CONTEXT_OVERFLOW', `${ids.length} tokens from position ${startPos} do not fit the context of ${this.contextSize} tokens`);
+    }
+    for (let off = 0; off < ids.length; off += this.batchSize) {
+      const chunk = ids.subarray(off, Math.min(ids.length, off + this.batchSize));
+      const positions = Int32Array.from({ length: chunk.length }, (_, i) => startPos + off + i);
+      await this.decode({ tokens: chunk, positions, seqIds: new Int32Array(chunk.length).fill(seqId), logits: 'last' });
+    }
+    return this.logits(-1);
+  }
+
+  /** Removes positions [from, to) of a sequence (`to` -1: to the end; seqId -1: all sequences). */
+  removeTokens(seqId: number, from = 0, to = -1): boolean {
+    return this.kv(() => this.handle.seqRemove(seqId, from, to));
+  }
+
+  /** Makes `dst` share `src`'s cached positions [from, to): the primitive beams fork with. */
+  copySequence(src: number, dst: number, from = 0, to = -1): void {
+    this.kv(() => this.handle.seqCopy(src, dst, from, to));
+  }
+
+  /** Drops every sequence but `seqId`. */
+  keepSequence(seqId: number): void {
+    this.kv(() => this.handle.seqKeep(seqId));
+  }
+
+  /** Adds `delta` to the positions [from, to) of a sequence (context shifting). */
+  shiftPositions(seqId: number, from: number, to: number, delta: number): void {
+    this.kv(() => this.handle.seqShift(seqId, from, to, delta));
+  }
+
+  /** Smallest and largest cached position of a sequence ([-1, -1] when empty). */
+  sequencePositions(seqId: number): [number, number] {
+    return this.kv(() => this.handle.seqPosRange(seqId));
+  }
+
+  /** Empties the KV memory of every sequence. */
+  clear(): void {
+    this.kv(() => this.handle.clear());
+  }
+
+  private kv<T>(fn: () => T): T {
+    this.checked();
+    try {
+      return fn();
+    } catch (err) {
+      throw nativeError(err);
+    }
+  }
+
+  /**
+   * Takes exclusive use of the context for a generation; a second concurrent generation gets
+   * `BUSY` instead of corrupting the first one's sequences. Returns the release function.
+   * @internal
+   */
+  acquire(what: string): () => void {
+    this.checked();
+    if (this.lockHolder) throw new LoomError('BUSY', `${what}: another generation is running on this context; await it or create another context`);
+    const token = Symbol(what);
+    this.lockHolder = token;
+    return () => { if (this.lockHolder === token) this.lockHolder = undefined; };
+  }
+
+  /** Stops a running decode (it rejects with `ABORTED`); the context stays usable. */
+  abort(): void {
+    if (!this.disposed) this.handle.abort();
+  }
+
+  /** Frees the KV memory; a running decode is stopped and rejects with `DISPOSED`. Idempotent. */
+  dispose(): void {
+    if (this.disposedFlag) return;
+    this.disposedFlag = true;
+    registry.unregister(this);
+    this.handle.dispose();
+    this.model.forgetContext(this);
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.dispose();
+    await this.queue;
+  }
+}

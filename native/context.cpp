@@ -1,0 +1,462 @@
+#include "context.h"
+
+#include <cstring>
+
+namespace loom {
+
+bool ContextWrap::force_copy_ = false;
+
+namespace {
+Napi::FunctionReference* g_context_ctor = nullptr;
+
+// Checked by llama.cpp between graph nodes: lets dispose() and abort() stop a decode promptly.
+bool AbortCallback(void* data) { return static_cast<std::atomic<bool>*>(data)->load(); }
+
+struct CreateBaton {
+  ModelPtr model;
+  llama_context_params params{};
+  llama_context* ctx = nullptr;
+};
+
+class CreateWorker : public Napi::AsyncWorker {
+ public:
+  CreateWorker(Napi::Env env, Napi::Object model_obj, CreateBaton baton)
+      : Napi::AsyncWorker(env, "llama-loom:createContext"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        model_ref_(Napi::Persistent(model_obj)),
+        baton_(std::move(baton)) {}
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+ protected:
+  void Execute() override {
+    baton_.ctx = llama_init_from_model(baton_.model.get(), baton_.params);
+    if (!baton_.ctx) SetError("llama.cpp could not create the context (out of memory, or contextSize/batchSize too large for this model)");
+  }
+  void OnOK() override {
+    Napi::Env env = Env();
+    Napi::HandleScope scope(env);
+    try {
+      Napi::Object obj = g_context_ctor->New({model_ref_.Value(), Napi::External<llama_context>::New(env, baton_.ctx)});
+      deferred_.Resolve(obj);
+    } catch (const Napi::Error& e) {
+      llama_free(baton_.ctx);
+      deferred_.Reject(e.Value());
+    }
+  }
+  void OnError(const Napi::Error& e) override {
+    Napi::HandleScope scope(Env());
+    deferred_.Reject(CodedError(Env(), "CONTEXT_CREATE_FAILED", e.Message()).Value());
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  Napi::ObjectReference model_ref_;
+  CreateBaton baton_;
+};
+}  // namespace
+
+class DecodeWorker : public Napi::AsyncWorker {
+ public:
+  DecodeWorker(Napi::Env env, ContextWrap* owner, Napi::Object owner_obj)
+      : Napi::AsyncWorker(env, "llama-loom:decode"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        owner_(owner),
+        owner_ref_(Napi::Persistent(owner_obj)) {}
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+ protected:
+  void Execute() override { rc_ = llama_decode(owner_->ctx_.get(), *owner_->batch_); }
+  void OnOK() override {
+    Napi::Env env = Env();
+    Napi::HandleScope scope(env);
+    bool disposed = owner_->dispose_pending_;
+    if (rc_ != 0) owner_->output_rows_.clear();
+    owner_->DecodeFinished();
+    if (rc_ == 0 && !disposed) {
+      deferred_.Resolve(env.Undefined());
+      return;
+    }
+    const char* code = "DECODE_FAILED";
+    std::string msg = "llama_decode failed with status " + std::to_string(rc_);
+    if (disposed || rc_ == 2) {
+      code = disposed ? "DISPOSED" : "ABORTED";
+      msg = disposed ? "the context was disposed during the decode" : "the decode was aborted";
+    } else if (rc_ == 1) {
+      code = "NO_KV_SLOT";
+      msg = "no KV cache slot for the batch: the context is full (free sequences or use a larger contextSize)";
+    } else if (rc_ == -1) {
+      code = "INVALID_BATCH";
+      msg = "llama.cpp rejected the batch (invalid token, position or sequence id)";
+    }
+    deferred_.Reject(CodedError(env, code, msg).Value());
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  ContextWrap* owner_;
+  Napi::ObjectReference owner_ref_;  // keeps the context object alive while the worker runs
+  int32_t rc_ = 0;
+};
+
+Napi::Function ContextWrap::Init(Napi::Env env) {
+  Napi::Function fn = DefineClass(env, "NativeContext", {
+      InstanceMethod<&ContextWrap::Decode>("decode"),
+      InstanceMethod<&ContextWrap::Logits>("logits"),
+      InstanceMethod<&ContextWrap::Info>("info"),
+      InstanceMethod<&ContextWrap::SeqRemove>("seqRemove"),
+      InstanceMethod<&ContextWrap::SeqCopy>("seqCopy"),
+      InstanceMethod<&ContextWrap::SeqKeep>("seqKeep"),
+      InstanceMethod<&ContextWrap::SeqShift>("seqShift"),
+      InstanceMethod<&ContextWrap::SeqPosRange>("seqPosRange"),
+      InstanceMethod<&ContextWrap::Clear>("clear"),
+      InstanceMethod<&ContextWrap::SetThreads>("setThreads"),
+      InstanceMethod<&ContextWrap::Abort>("abort"),
+      InstanceMethod<&ContextWrap::Dispose>("dispose"),
+      InstanceAccessor<&ContextWrap::IsDisposed>("disposed"),
+      InstanceAccessor<&ContextWrap::IsBusy>("busy"),
+      InstanceAccessor<&ContextWrap::BytesCopied>("logitsBytesCopied"),
+      InstanceAccessor<&ContextWrap::CopyMode>("copyMode"),
+  });
+  g_context_ctor = new Napi::FunctionReference(Napi::Persistent(fn));
+  return fn;
+}
+
+Napi::Value ContextWrap::SetForceCopy(const Napi::CallbackInfo& info) {
+  force_copy_ = ArgBool(info[0], "forceCopy");
+  return info.Env().Undefined();
+}
+
+Napi::Value ContextWrap::Create(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  ModelWrap* mw = UnwrapTagged<ModelWrap>(info[0], kModelTag, "model", "a NativeModel");
+  const ModelPtr& model = mw->Checked(env);
+  Napi::Object opts = info.Length() > 1 && !info[1].IsUndefined() ? ArgObject(info[1], "options") : Napi::Object::New(env);
+
+  CreateBaton baton;
+  baton.model = model;
+  llama_context_params p = llama_context_default_params();
+  int32_t n_train = llama_model_n_ctx_train(model.get());
+  p.n_ctx = static_cast<uint32_t>(OptInteger(opts, "contextSize", n_train > 0 ? std::min(n_train, 4096) : 512, 1, 1 << 24));
+  p.n_batch = static_cast<uint32_t>(OptInteger(opts, "batchSize", std::min<uint32_t>(p.n_ctx, 512), 1, 1 << 24));
+  p.n_ubatch = static_cast<uint32_t>(OptInteger(opts, "microBatchSize", std::min<uint32_t>(p.n_batch, 512), 1, 1 << 24));
+  if (p.n_ubatch > p.n_batch) p.n_ubatch = p.n_batch;
+  p.n_seq_max = static_cast<uint32_t>(OptInteger(opts, "sequences", 1, 1, static_cast<int64_t>(llama_max_parallel_sequences())));
+  int threads = static_cast<int>(OptInteger(opts, "threads", DefaultThreads(), 1, 1024));
+  p.n_threads = threads;
+  p.n_threads_batch = static_cast<int>(OptInteger(opts, "batchThreads", threads, 1, 1024));
+  // Unified KV lets a sequence copy share cells instead of copying tensors: beams fork for free.
+  p.kv_unified = OptBool(opts, "unifiedKv", true);
+  Napi::Value fa = opts.Get("flashAttention");
+  if (fa.IsBoolean()) p.flash_attn_type = fa.As<Napi::Boolean>().Value() ? LLAMA_FLASH_ATTN_TYPE_ENABLED : LLAMA_FLASH_ATTN_TYPE_DISABLED;
+  else if (!fa.IsUndefined()) ThrowTypeError(env, "flashAttention", "a boolean", fa);
+  p.embeddings = OptBool(opts, "embeddings", false);
+  p.no_perf = true;
+  baton.params = p;
+
+  auto* worker = new CreateWorker(env, info[0].As<Napi::Object>(), std::move(baton));
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
+ContextWrap::ContextWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ContextWrap>(info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 2 || !HasTag(env, info[0], kModelTag) || !info[1].IsExternal()) {
+    throw Napi::TypeError::New(env, "NativeContext cannot be constructed directly; use createContext()");
+  }
+  ModelWrap* mw = Napi::ObjectWrap<ModelWrap>::Unwrap(info[0].As<Napi::Object>());
+  ctx_.reset(info[1].As<Napi::External<llama_context>>().Data());
+  model_ = mw->Checked(env);
+  model_ref_ = Napi::Persistent(info[0].As<Napi::Object>());
+  vocab_ = mw->Vocab();
+  n_vocab_ = llama_vocab_n_tokens(vocab_);
+  n_batch_ = llama_n_batch(ctx_.get());
+  n_seq_max_ = llama_n_seq_max(ctx_.get());
+  n_ctx_ = llama_n_ctx(ctx_.get());
+  batch_.reset(new llama_batch(llama_batch_init(static_cast<int32_t>(n_batch_), 0, 1)));
+  llama_set_abort_callback(ctx_.get(), AbortCallback, &abort_);
+  copy_mode_ = force_copy_;
+  TagObject(env, info.This().As<Napi::Object>(), kContextTag);
+}
+
+ContextWrap::~ContextWrap() { FreeNative(); }
+
+void ContextWrap::FreeNative() {
+  batch_.reset();
+  ctx_.reset();
+  model_.reset();
+}
+
+llama_context* ContextWrap::Checked(Napi::Env env) const {
+  if (!ctx_ || dispose_pending_) ThrowCoded(env, "DISPOSED", "the context has been disposed");
+  return ctx_.get();
+}
+
+void ContextWrap::CheckIdle(Napi::Env env) const {
+  Checked(env);
+  if (busy_.load()) ThrowCoded(env, "BUSY", "a decode is already running on this context; await it first");
+}
+
+llama_seq_id ContextWrap::ArgSeq(const Napi::Value& v, const char* name) const {
+  return static_cast<llama_seq_id>(ArgInteger(v, name, 0, static_cast<int64_t>(n_seq_max_) - 1));
+}
+
+llama_pos ContextWrap::ArgPos(const Napi::Value& v, const char* name) const {
+  return static_cast<llama_pos>(ArgInteger(v, name, -1, INT32_MAX));
+}
+
+void ContextWrap::DetachViews() {
+  for (auto& ref : views_) {
+    if (!ref.IsEmpty()) {
+      Napi::ArrayBuffer ab = ref.Value();
+      if (!ab.IsEmpty() && !ab.IsDetached()) ab.Detach();
+    }
+  }
+  views_.clear();
+  row_views_.clear();
+}
+
+void ContextWrap::DecodeFinished() {
+  busy_.store(false);
+  abort_.store(false);
+  if (dispose_pending_) FreeNative();
+}
+
+// decode(tokens: Int32Array, positions: Int32Array, seqIds: Int32Array, outputs: Uint8Array) -> Promise<void>
+Napi::Value ContextWrap::Decode(const Napi::CallbackInfo& info) {
+  CheckReceiver(info, kContextTag, "NativeContext");
+  Napi::Env env = info.Env();
+  CheckIdle(env);
+  Napi::Int32Array tokens = ArgInt32Array(info[0], "tokens");
+  Napi::Int32Array pos = ArgInt32Array(info[1], "positions");
+  Napi::Int32Array seq = ArgInt32Array(info[2], "seqIds");
+  if (!info[3].IsTypedArray() || info[3].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+    ThrowTypeError(env, "outputs", "a Uint8Array", info[3]);
+  }
+  Napi::Uint8Array outputs = info[3].As<Napi::Uint8Array>();
+  size_t n = tokens.ElementLength();
+  if (n == 0) ThrowCoded(env, "INVALID_BATCH", "the batch is empty");
+  if (n > n_batch_) {
+    ThrowCoded(env, "INVALID_BATCH", "the batch has " + std::to_string(n) + " tokens but batchSize is " + std::to_string(n_batch_));
+  }
+  if (pos.ElementLength() != n || seq.ElementLength() != n || outputs.ElementLength() != n) {
+    ThrowCoded(env, "INVALID_BATCH", "tokens, positions, seqIds and outputs must have the same length");
+  }
+  const int32_t* t = tokens.Data();
+  const int32_t* p = pos.Data();
+  const int32_t* s = seq.Data();
+  const uint8_t* o = outputs.Data();
+  llama_batch& b = *batch_;
+  std::vector<int32_t> rows;
+  for (size_t i = 0; i < n; i++) {
+    if (t[i] < 0 || t[i] >= n_vocab_) {
+      ThrowCoded(env, "INVALID_BATCH", "token " + std::to_string(t[i]) + " at batch index " + std::to_string(i) +
+                                           " is outside the vocabulary [0, " + std::to_string(n_vocab_) + ")");
+    }
+    if (s[i] < 0 || static_cast<uint32_t>(s[i]) >= n_seq_max_) {
+      ThrowCoded(env, "INVALID_BATCH", "sequence id " + std::to_string(s[i]) + " at batch index " + std::to_string(i) +
+                                           " is outside [0, " + std::to_string(n_seq_max_) + ")");
+    }
+    if (p[i] < 0 || static_cast<uint32_t>(p[i]) >= n_ctx_) {
+      ThrowCoded(env, "CONTEXT_OVERFLOW", "position " + std::to_string(p[i]) + " at batch index " + std::to_string(i) +
+                                              " does not fit the context of " + std::to_string(n_ctx_) + " tokens");
+    }
+    b.token[i] = t[i];
+    b.pos[i] = p[i];
+    b.n_seq_id[i] = 1;
+    b.seq_id[i][0] = s[i];
+    b.logits[i] = o[i] ? 1 : 0;
+    if (o[i]) rows.push_back(static_cast<int32_t>(i));
+  }
+  b.n_tokens = static_cast<int32_t>(n);
+
+  DetachViews();  // llama.cpp overwrites (or reallocates) the output buffer during this decode
+  output_rows_ = std::move(rows);
+  busy_.store(true);
+  auto* worker = new DecodeWorker(env, this, info.This().As<Napi::Object>());
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
+int32_t ContextWrap::ResolveRow(const Napi::Value& v) const {
+  Napi::Env env = v.Env();
+  int64_t count = static_cast<int64_t>(output_rows_.size());
+  if (count == 0) ThrowCoded(env, "INVALID_BATCH", "no logits are available: the last decode requested no outputs");
+  int64_t row = ArgInteger(v, "row", -count, count - 1);
+  return static_cast<int32_t>(row < 0 ? row + count : row);
+}
+
+// logits(row) -> Float32Array over the row-th output of the last decode.
+Napi::Value ContextWrap::Logits(const Napi::CallbackInfo& info) {
+  CheckReceiver(info, kContextTag, "NativeContext");
+  Napi::Env env = info.Env();
+  llama_context* ctx = Checked(env);
+  if (busy_.load()) ThrowCoded(env, "BUSY", "logits are not available while a decode runs");
+  int32_t row = ResolveRow(info[0]);
+  if (row_views_.size() < output_rows_.size()) row_views_.resize(output_rows_.size());
+  if (!row_views_[row].IsEmpty()) {
+    Napi::Float32Array cached = row_views_[row].Value();
+    if (!cached.IsEmpty()) return cached;
+  }
+  float* data = llama_get_logits_ith(ctx, output_rows_[row]);
+  if (!data) ThrowCoded(env, "INTERNAL", "llama.cpp returned no logits for row " + std::to_string(row));
+  size_t bytes = static_cast<size_t>(n_vocab_) * sizeof(float);
+  Napi::Float32Array view;
+  if (!copy_mode_) {
+    napi_value ab_value;
+    napi_status st = napi_create_external_arraybuffer(env, data, bytes, nullptr, nullptr, &ab_value);
+    if (st == napi_ok) {
+      Napi::ArrayBuffer ab(env, ab_value);
+      views_.push_back(Napi::Weak(ab));
+      view = Napi::Float32Array::New(env, n_vocab_, ab, 0);
+    } else if (st == napi_no_external_buffers_allowed) {
+      copy_mode_ = true;  // V8 memory cage (Electron >= 21): fall back to one copy per row from now on
+      bool pending = false;
+      napi_is_exception_pending(env, &pending);
+      if (pending) { napi_value ex; napi_get_and_clear_last_exception(env, &ex); }
+    } else {
+      ThrowCoded(env, "INTERNAL", "could not create a logits view");
+    }
+  }
+  if (copy_mode_) {
+    if (copy_rows_.size() <= static_cast<size_t>(row)) copy_rows_.resize(row + 1);
+    if (copy_rows_[row].IsEmpty()) copy_rows_[row] = Napi::Persistent(Napi::Float32Array::New(env, n_vocab_));
+    view = copy_rows_[row].Value();
+    std::memcpy(view.Data(), data, bytes);
+    bytes_copied_ += static_cast<double>(bytes);
+  }
+  row_views_[row] = Napi::Weak(view);
+  return view;
+}
+
+Napi::Value ContextWrap::Info(const Napi::CallbackInfo& info) {
+  CheckReceiver(info, kContextTag, "NativeContext");
+  Napi::Env env = info.Env();
+  llama_context* ctx = Checked(env);
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("contextSize", n_ctx_);
+  o.Set("batchSize", n_batch_);
+  o.Set("microBatchSize", llama_n_ubatch(ctx));
+  o.Set("sequences", n_seq_max_);
+  o.Set("vocabSize", n_vocab_);
+  o.Set("threads", llama_n_threads(ctx));
+  o.Set("batchThreads", llama_n_threads_batch(ctx));
+  o.Set("copyMode", copy_mode_);
+  return o;
+}
+
+Napi::Value ContextWrap::SeqRemove(const Napi::CallbackInfo& info) {
+  CheckReceiver(info, kContextTag, "NativeContext");
+  Napi::Env env = info.Env();
+  CheckIdle(env);
+  llama_seq_id s = info[0].IsNumber() && info[0].As<Napi::Number>().Int32Value() == -1 ? -1 : ArgSeq(info[0], "seqId");
+  bool ok = llama_memory_seq_rm(llama_get_memory(ctx_.get()), s, ArgPos(info[1], "p0"), ArgPos(info[2], "p1"));
+  return Napi::Boolean::New(env, ok);
+}
+
+Napi::Value ContextWrap::SeqCopy(const Napi::CallbackInfo& info) {
+  CheckReceiver(info, kContextTag, "NativeContext");
+  Napi::Env env = info.Env();
+  CheckIdle(env);
+  llama_seq_id src = ArgSeq(info[0], "srcSeqId");
+  llama_seq_id dst = ArgSeq(info[1], "dstSeqId");
+  llama_memory_seq_cp(llama_get_memory(ctx_.get()), src, dst, ArgPos(info[2], "p0"), ArgPos(info[3], "p1"));
+  return env.Undefined();
+}
+
+Napi::Value ContextWrap::SeqKeep(const Napi::CallbackInfo& info) {
+  CheckReceiver(info, kContextTag, "NativeContext");
+  Napi::Env env = info.Env();
+  CheckIdle(env);
+  llama_memory_seq_keep(llama_get_memory(ctx_.get()), ArgSeq(info[0], "seqId"));
+  return env.Undefined();
+}
+
+Napi::Value ContextWrap::SeqShift(const Napi::CallbackInfo& info) {
+  CheckReceiver(info, kContextTag, "NativeContext");
+  Napi::Env env = info.Env();
+  CheckIdle(env);
+  llama_memory_t mem = llama_get_memory(ctx_.get());
+  if (!llama_memory_can_shift(mem)) ThrowCoded(env, "INTERNAL", "this model's memory cannot shift positions");
+  llama_seq_id s = ArgSeq(info[0], "seqId");
+  llama_pos p0 = ArgPos(info[1], "p0"), p1 = ArgPos(info[2], "p1");
+  llama_pos delta = static_cast<llama_pos>(ArgInteger(info[3], "delta", INT32_MIN / 2, INT32_MAX / 2));
+  llama_memory_seq_add(mem, s, p0, p1, delta);
+  return env.Undefined();
+}
+
+Napi::Value ContextWrap::SeqPosRange(const Napi::CallbackInfo& info) {
+  CheckReceiver(info, kContextTag, "NativeContext");
+  Napi::Env env = info.Env();
+  CheckIdle(env);
+  llama_seq_id s = ArgSeq(info[0], "seqId");
+  llama_memory_t mem = llama_get_memory(ctx_.get());
+  Napi::Array out = Napi::Array::New(env, 2);
+  out.Set(0u, llama_memory_seq_pos_min(mem, s));
+  out.Set(1u, llama_memory_seq_pos_max(mem, s));
+  return out;
+}
+
+Napi::Value ContextWrap::Clear(const Napi::CallbackInfo& info) {
+  CheckReceiver(info, kContextTag, "NativeContext");
+  Napi::Env env = info.Env();
+  CheckIdle(env);
+  llama_memory_clear(llama_get_memory(ctx_.get()), true);
+  return env.Undefined();
+}
+
+Napi::Value ContextWrap::SetThreads(const Napi::CallbackInfo& info) {
+  CheckReceiver(info, kContextTag, "NativeContext");
+  Napi::Env env = info.Env();
+  CheckIdle(env);
+  int32_t n = static_cast<int32_t>(ArgInteger(info[0], "threads", 1, 1024));
+  int32_t nb = info.Length() > 1 && !info[1].IsUndefined() ? static_cast<int32_t>(ArgInteger(info[1], "batchThreads", 1, 1024)) : n;
+  llama_set_n_threads(ctx_.get(), n, nb);
+  return env.Undefined();
+}
+
+Napi::Value ContextWrap::Abort(const Napi::CallbackInfo& info) {
+  CheckReceiver(info, kContextTag, "NativeContext");
+  if (busy_.load()) abort_.store(true);
+  return info.Env().Undefined();
+}
+
+Napi::Value ContextWrap::Dispose(const Napi::CallbackInfo& info) {
+  CheckReceiver(info, kContextTag, "NativeContext");
+  if (!ctx_ || dispose_pending_) return info.Env().Undefined();
+  DetachViews();
+  copy_rows_.clear();
+  output_rows_.clear();
+  if (busy_.load()) {
+    // The worker still uses the context: stop it and free when it reports back.
+    dispose_pending_ = true;
+    abort_.store(true);
+  } else {
+    FreeNative();
+  }
+  model_ref_.Reset();
+  return info.Env().Undefined();
+}
+
+Napi::Value ContextWrap::IsDisposed(const Napi::CallbackInfo& info) {
+  CheckReceiver(info, kContextTag, "NativeContext");
+  return Napi::Boolean::New(info.Env(), !ctx_ || dispose_pending_);
+}
+
+Napi::Value ContextWrap::IsBusy(const Napi::CallbackInfo& info) {
+  CheckReceiver(info, kContextTag, "NativeContext");
+  return Napi::Boolean::New(info.Env(), busy_.load());
+}
+
+Napi::Value ContextWrap::BytesCopied(const Napi::CallbackInfo& info) {
+  CheckReceiver(info, kContextTag, "NativeContext");
+  return Napi::Number::New(info.Env(), bytes_copied_);
+}
+
+Napi::Value ContextWrap::CopyMode(const Napi::CallbackInfo& info) {
+  CheckReceiver(info, kContextTag, "NativeContext");
+  return Napi::Boolean::New(info.Env(), copy_mode_);
+}
+
+}  // namespace loom

@@ -1,0 +1,114 @@
+#!/usr/bin/env node
+// Builds the native addon (and, with --reference, llama.cpp's reference tools) with cmake-js.
+//   npm run build -- --backend=cuda      (or LLAMA_LOOM_BACKEND=cuda)
+//   LLAMA_LOOM_PORTABLE=1 npm run build  (no -march=native: x86-64-v3 kernels)
+//   npm run build -- --reference         (llama-perplexity, llama-completion, llama-bench, loom-ref-*)
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { prepareLlama } from './prepare-llama.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(join(root, 'package.json'));
+const BACKENDS = ['cpu', 'cuda', 'metal', 'vulkan'];
+export const REFERENCE_TARGETS = ['llama-perplexity', 'llama-completion', 'llama-bench', 'loom-ref-logits'];
+
+function parseArgs(argv) {
+  const opts = {
+    backend: process.env.LLAMA_LOOM_BACKEND || (process.platform === 'darwin' ? 'metal' : 'cpu'),
+    portable: ['1', 'true', 'on'].includes(String(process.env.LLAMA_LOOM_PORTABLE || '').toLowerCase()),
+    amx: ['1', 'true', 'on'].includes(String(process.env.LLAMA_LOOM_AMX || '').toLowerCase()),
+    reference: false,
+    debug: false,
+    clean: false,
+  };
+  for (const arg of argv) {
+    if (arg.startsWith('--backend=')) opts.backend = arg.slice('--backend='.length);
+    else if (arg === '--portable') opts.portable = true;
+    else if (arg === '--amx') opts.amx = true;
+    else if (arg === '--reference') opts.reference = true;
+    else if (arg === '--debug') opts.debug = true;
+    else if (arg === '--clean') opts.clean = true;
+    else throw new Error(`unknown option ${arg} (expected --backend=cpu|cuda|metal|vulkan, --portable, --amx, --reference, --debug, --clean)`);
+  }
+  if (!BACKENDS.includes(opts.backend)) {
+    throw new Error(`backend must be one of ${BACKENDS.join(', ')}; received "${opts.backend}"`);
+  }
+  return opts;
+}
+
+function checkTool(cmd, args, hint) {
+  const r = spawnSync(cmd, args, { stdio: 'ignore' });
+  if (r.error || r.status !== 0) throw new Error(`${cmd} not found: ${hint}`);
+}
+
+// Two builds in one folder corrupt each other (parallel jest workers, an IDE, a second terminal):
+// take a lock directory, waiting for a live holder and breaking a dead one's lock.
+function withLock(fn) {
+  const lock = join(root, 'build', '.loom-build.lock');
+  mkdirSync(join(root, 'build'), { recursive: true });
+  const deadline = Date.now() + 30 * 60 * 1000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      writeFileSync(join(lock, 'pid'), String(process.pid));
+      break;
+    } catch (err) {
+      if (err.code !== 'EEXIST') throw err;
+      let pid = 0;
+      try { pid = Number(readFileSync(join(lock, 'pid'), 'utf8')); } catch { /* being written */ }
+      let alive = false;
+      if (pid) { try { process.kill(pid, 0); alive = true; } catch { alive = false; } }
+      if (pid && !alive) { rmSync(lock, { recursive: true, force: true }); continue; }
+      if (Date.now() > deadline) throw new Error(`another build holds ${lock}`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
+    }
+  }
+  try {
+    return fn();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+export function build(argv = []) {
+  return withLock(() => buildUnlocked(argv));
+}
+
+function buildUnlocked(argv) {
+  const opts = parseArgs(argv);
+  checkTool('cmake', ['--version'], 'install CMake >= 3.18 (apt-get install cmake / brew install cmake)');
+  if (process.platform !== 'win32') checkTool('c++', ['--version'], 'install a C++17 compiler (apt-get install g++ / xcode-select --install)');
+  if (opts.backend === 'cuda') checkTool('nvcc', ['--version'], 'install the CUDA toolkit (nvcc on PATH)');
+  const commit = prepareLlama();
+  const cmakeJs = join(dirname(require.resolve('cmake-js/package.json')), 'bin', 'cmake-js');
+  const defines = [
+    `--CDLOOM_BACKEND=${opts.backend}`,
+    `--CDLOOM_NATIVE=${opts.portable ? 'OFF' : 'ON'}`,
+    `--CDLOOM_AMX=${opts.amx ? 'ON' : 'OFF'}`,
+    `--CDLOOM_LLAMA_COMMIT=${commit}`,
+  ];
+  const common = ['--directory', root, ...(opts.debug ? ['--debug'] : []), ...defines];
+  const verb = opts.clean || !existsSync(join(root, 'build', 'CMakeCache.txt')) ? 'rebuild' : 'compile';
+  run(process.execPath, [cmakeJs, verb, ...common]);
+  if (opts.reference) {
+    run('cmake', ['--build', join(root, 'build'), '--config', opts.debug ? 'Debug' : 'Release', '--target', ...REFERENCE_TARGETS]);
+  }
+}
+
+function run(cmd, args) {
+  const r = spawnSync(cmd, args, { stdio: 'inherit', cwd: root });
+  if (r.error) throw r.error;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited with ${r.status}`);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  try {
+    build(process.argv.slice(2));
+  } catch (err) {
+    console.error(`llama-loom build failed: ${err.message}`);
+    process.exit(1);
+  }
+}
