@@ -1,7 +1,7 @@
 import { LoomError } from './errors.js';
 import { native, nativeError, type NativeContext, type NativeContextInfo } from './native.js';
 import type { Model } from './model.js';
-import { checkInteger, checkTokens, fail } from './validate.js';
+import { checkInteger, checkTokens, fail, isTypedArrayOf } from './validate.js';
 
 /** Options for {@link Model.createContext}. */
 export interface ContextOptions {
@@ -151,9 +151,9 @@ export class Context {
     const l = batch.logits ?? 'last';
     if (l === 'last') { outputs = new Uint8Array(n); outputs[n - 1] = 1; }
     else if (l === 'all') outputs = new Uint8Array(n).fill(1);
-    else if (l instanceof Uint8Array || Array.isArray(l)) {
+    else if (isTypedArrayOf(l, 'Uint8Array') || Array.isArray(l)) {
       if (l.length !== n) fail('batch.logits', `${n} flags (one per token)`, l, 'range');
-      outputs = l instanceof Uint8Array ? l : Uint8Array.from(l as readonly boolean[], (b) => (b ? 1 : 0));
+      outputs = isTypedArrayOf(l, 'Uint8Array') ? (l as Uint8Array) : Uint8Array.from(l as readonly boolean[], (b) => (b ? 1 : 0));
     } else return fail('batch.logits', '"last", "all", a Uint8Array or an array of booleans', l);
     return [tokens, positions, seqIds, outputs];
   }

@@ -2,7 +2,7 @@ import { abortError, LoomError } from './errors.js';
 import { Context, type ContextOptions } from './context.js';
 import { native, nativeError, type NativeModel, type NativeModelInfo, type Token } from './native.js';
 import { checkBoolean, checkInteger, checkSignal, checkString, checkTokens, fail } from './validate.js';
-import { Utf8Stream } from './utf8-stream.js';
+import { Utf8Stream } from './decoding/utf8-stream.js';
 
 /** Options for {@link loadModel}. */
 export interface LoadModelOptions {
@@ -26,7 +26,7 @@ export interface LoadModelOptions {
 }
 
 /** Pre-load check hook; set by lib/index.ts to the GGUF validator. @internal */
-export const preloadCheck: { fn?: (path: string) => Promise<void> } = {};
+export const preloadCheck: { fn?: (path: string, vocabOnly: boolean) => Promise<void> } = {};
 
 const registry = new FinalizationRegistry<NativeModel>((handle) => {
   try { handle.dispose(); } catch { /* already gone */ }
@@ -47,7 +47,7 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
     o.onProgress = options.onProgress;
   }
   if (signal?.aborted) throw abortError(`loading ${path}`, signal);
-  if (options.validate !== false && preloadCheck.fn) await preloadCheck.fn(path);
+  if (options.validate !== false && preloadCheck.fn) await preloadCheck.fn(path, options.vocabOnly === true);
   if (signal?.aborted) throw abortError(`loading ${path}`, signal);
 
   let job: ReturnType<ReturnType<typeof native>['loadModel']>;

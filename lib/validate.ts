@@ -8,7 +8,7 @@ export function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value);
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
   if (Array.isArray(value)) return `an array of length ${value.length}`;
-  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name}`;
+  if (ArrayBuffer.isView(value)) return `a ${Object.prototype.toString.call(value).slice(8, -1)}`;
   if (typeof value === 'function') return 'a function';
   return `an object (${Object.prototype.toString.call(value).slice(8, -1)})`;
 }
@@ -49,7 +49,10 @@ export function checkNumber(name: string, value: unknown, bounds: NumberBounds =
 export function checkInteger(name: string, value: unknown, bounds: NumberBounds = {}): number {
   const what = Object.keys(bounds).length ? `an integer in ${boundsText(bounds)}` : 'an integer';
   if (typeof value !== 'number' || !Number.isInteger(value)) fail(name, what, value, typeof value === 'number' && Number.isFinite(value) ? 'range' : 'type');
-  checkNumber(name, value, bounds);
+  if ((bounds.min !== undefined && value < bounds.min) || (bounds.max !== undefined && value > bounds.max) ||
+      (bounds.gt !== undefined && value <= bounds.gt) || (bounds.lt !== undefined && value >= bounds.lt)) {
+    fail(name, what, value, 'range');
+  }
   return value;
 }
 
@@ -87,14 +90,23 @@ export function checkSignal(name: string, value: unknown): AbortSignal | undefin
   return value;
 }
 
+/**
+ * Realm-independent typed-array test: arrays made by the addon, another vm context or a worker
+ * fail `instanceof` against this realm's constructors.
+ */
+export function isTypedArrayOf(value: unknown, kind: 'Int32Array' | 'Uint32Array' | 'Uint8Array' | 'Float32Array' | 'Float64Array'): boolean {
+  return ArrayBuffer.isView(value) && Object.prototype.toString.call(value) === `[object ${kind}]`;
+}
+
 /** Token ids: an Int32Array or array of integers, each within [0, vocabSize). Returns an Int32Array. */
 export function checkTokens(name: string, value: unknown, vocabSize?: number): Int32Array {
   let out: Int32Array;
-  if (value instanceof Int32Array) out = value;
-  else if (Array.isArray(value) || value instanceof Uint32Array) {
-    out = new Int32Array(value.length);
-    for (let i = 0; i < value.length; i++) {
-      const t = (value as ArrayLike<unknown>)[i];
+  if (isTypedArrayOf(value, 'Int32Array')) out = value as Int32Array;
+  else if (Array.isArray(value) || isTypedArrayOf(value, 'Uint32Array')) {
+    const list = value as ArrayLike<unknown>;
+    out = new Int32Array(list.length);
+    for (let i = 0; i < list.length; i++) {
+      const t = list[i];
       if (typeof t !== 'number' || !Number.isInteger(t)) fail(`${name}[${i}]`, 'an integer token id', t);
       out[i] = t;
     }

@@ -1,0 +1,141 @@
+import type { StepBackend } from './decoding/backend.js';
+import type { Context } from './context.js';
+import { LoomError } from './errors.js';
+
+/**
+ * {@link StepBackend} over a llama.cpp context: each live sequence (beam or parallel sample) is
+ * one KV sequence, and every step is ONE batched decode. A parent's first child keeps the parent's
+ * KV sequence; further children fork it with a sequence copy, which in the unified KV cache shares
+ * cells rather than copying tensors; sequences nobody continues are freed.
+ */
+export class ContextBackend implements StepBackend {
+  readonly vocabSize: number;
+  /** KV sequence id of each live sequence, in the strategy's order. */
+  private live: Int32Array;
+  private liveCount = 0;
+  /** Next position (= tokens cached) per KV sequence id. */
+  private readonly nextPos: Int32Array;
+  private readonly free: number[] = [];
+  private readonly maxLive: number;
+  // Reused batch buffers: no allocation per step beyond the views the addon returns.
+  private readonly bTokens: Int32Array;
+  private readonly bPos: Int32Array;
+  private readonly bSeq: Int32Array;
+  private readonly bOut: Uint8Array;
+  private readonly hasChild: Uint8Array;
+  private nextLive: Int32Array;
+  /** Wall time spent inside decodes, for timings. */
+  decodeMs = 0;
+
+  constructor(private readonly context: Context, maxLive: number) {
+    if (maxLive > context.sequences) {
+      throw new RangeError(`the decoding needs ${maxLive} parallel sequences but the context was created with sequences: ${context.sequences}`);
+    }
+    this.vocabSize = context.vocabSize;
+    this.maxLive = maxLive;
+    this.live = new Int32Array(maxLive);
+    this.nextLive = new Int32Array(maxLive);
+    this.nextPos = new Int32Array(context.sequences);
+    this.bTokens = new Int32Array(maxLive);
+    this.bPos = new Int32Array(maxLive);
+    this.bSeq = new Int32Array(maxLive);
+    this.bOut = new Uint8Array(maxLive).fill(1);
+    this.hasChild = new Uint8Array(maxLive);
+  }
+
+  async prefill(promptIds: Int32Array): Promise<Float32Array> {
+    const ctx = this.context;
+    if (promptIds.length >= ctx.contextSize) {
+      throw new LoomError('CONTEXT_OVERFLOW', `the prompt has ${promptIds.length} tokens but the context holds ${ctx.contextSize}; shorten it or create the context with a larger contextSize`);
+    }
+    ctx.clear();
+    this.free.length = 0;
+    for (let s = this.maxLive - 1; s >= 1; s--) this.free.push(s);
+    this.nextPos.fill(0);
+    const t0 = performance.now();
+    for (let off = 0; off < promptIds.length; off += ctx.batchSize) {
+      const end = Math.min(promptIds.length, off + ctx.batchSize);
+      const n = end - off;
+      const positions = new Int32Array(n);
+      for (let i = 0; i < n; i++) positions[i] = off + i;
+      const outputs = new Uint8Array(n);
+      outputs[n - 1] = 1;
+      await ctx.decodePrepared([promptIds.subarray(off, end), positions, new Int32Array(n), outputs]);
+    }
+    this.decodeMs += performance.now() - t0;
+    this.live[0] = 0;
+    this.liveCount = 1;
+    this.nextPos[0] = promptIds.length;
+    return ctx.logits(0);
+  }
+
+  async advance(parents: Int32Array, tokens: Int32Array): Promise<Float32Array[]> {
+    const n = parents.length;
+    if (n === 0 || n > this.maxLive || tokens.length !== n) {
+      throw new RangeError(`advance needs 1..${this.maxLive} parents with one token each; received ${n} parents and ${tokens.length} tokens`);
+    }
+    const ctx = this.context;
+    const hasChild = this.hasChild;
+    hasChild.fill(0, 0, this.liveCount);
+    for (let i = 0; i < n; i++) {
+      const p = parents[i]!;
+      if (p < 0 || p >= this.liveCount) throw new RangeError(`parents[${i}] must be a live sequence index in [0, ${this.liveCount}); received ${p}`);
+      hasChild[p] = 1;
+    }
+    // Free the sequences nobody continues first, so their ids can host forks.
+    for (let p = 0; p < this.liveCount; p++) {
+      if (!hasChild[p]) {
+        const seq = this.live[p]!;
+        ctx.removeTokens(seq, 0, -1);
+        this.nextPos[seq] = 0;
+        this.free.push(seq);
+      }
+    }
+    const claimed = hasChild; // reuse: 1 = parent's own sequence not yet taken by a child
+    for (let i = 0; i < n; i++) {
+      const p = parents[i]!;
+      const parentSeq = this.live[p]!;
+      let seq: number;
+      if (claimed[p] === 1) {
+        claimed[p] = 2;
+        seq = parentSeq;
+      } else {
+        const f = this.free.pop();
+        if (f === undefined) throw new LoomError('INTERNAL', 'no free KV sequence for a fork');
+        seq = f;
+        ctx.copySequence(parentSeq, seq, 0, -1);
+        this.nextPos[seq] = this.nextPos[parentSeq]!;
+      }
+      this.nextLive[i] = seq;
+      this.bTokens[i] = tokens[i]!;
+      this.bSeq[i] = seq;
+    }
+    for (let i = 0; i < n; i++) {
+      const seq = this.nextLive[i]!;
+      const pos = this.nextPos[seq]!;
+      if (pos >= ctx.contextSize) {
+        throw new LoomError('CONTEXT_OVERFLOW', `generation reached the end of the context (${ctx.contextSize} tokens)`);
+      }
+      this.bPos[i] = pos;
+    }
+    for (let i = 0; i < n; i++) this.nextPos[this.nextLive[i]!]! += 1;
+    const t0 = performance.now();
+    await ctx.decodePrepared([this.bTokens.subarray(0, n), this.bPos.subarray(0, n), this.bSeq.subarray(0, n), this.bOut.subarray(0, n)]);
+    this.decodeMs += performance.now() - t0;
+    const prev = this.live;
+    this.live = this.nextLive;
+    this.nextLive = prev;
+    this.liveCount = n;
+    const rows = new Array<Float32Array>(n);
+    for (let i = 0; i < n; i++) rows[i] = ctx.logits(i);
+    return rows;
+  }
+
+  isEndOfGeneration(token: number): boolean {
+    return this.context.model.isEndOfGeneration(token);
+  }
+
+  tokenBytes(token: number): Uint8Array {
+    return this.context.model.tokenBytes(token);
+  }
+}

@@ -1,0 +1,14 @@
+export { FILTER_VALUE, LogitsProcessorList, type LogitsProcessor } from './processor.js';
+export { TemperatureProcessor } from './temperature.js';
+export { TopKProcessor } from './top-k.js';
+export { TopPProcessor } from './top-p.js';
+export { MinPProcessor } from './min-p.js';
+export { TypicalProcessor } from './typical.js';
+export { EpsilonProcessor } from './epsilon.js';
+export { EtaProcessor } from './eta.js';
+export { RepetitionPenaltyProcessor } from './repetition-penalty.js';
+export { PresenceFrequencyPenaltyProcessor } from './presence-frequency.js';
+export { NoRepeatNgramProcessor } from './no-repeat-ngram.js';
+export { BadWordsProcessor } from './bad-words.js';
+export { LogitBiasProcessor, type LogitBias } from './logit-bias.js';
+export { MinNewTokensProcessor, ForcedEosProcessor, SuppressTokensProcessor } from './eos-constraints.js';

@@ -1,0 +1,65 @@
+import { fastExp } from './fast-exp.js';
+
+// Single-pass statistics over a scores row. Every helper skips NaN and treats -Infinity as
+// probability zero, so filtered rows behave like transformers' masked tensors.
+
+/** Largest value of `row` (or -Infinity when every entry is -Infinity/NaN). */
+export function rowMax(row: Float32Array): number {
+  let m = -Infinity;
+  for (let i = 0; i < row.length; i++) {
+    const v = row[i]!;
+    if (v > m) m = v;
+  }
+  return m;
+}
+
+/** Index of the largest value; the lowest index wins ties (as torch.argmax on CPU). */
+export function argmax(row: Float32Array): number {
+  let best = 0;
+  let m = -Infinity;
+  for (let i = 0; i < row.length; i++) {
+    const v = row[i]!;
+    if (v > m) {
+      m = v;
+      best = i;
+    }
+  }
+  return best;
+}
+
+/** log Σ exp(row[i]), computed stably around the row maximum `max` (pass `rowMax(row)`). */
+export function logSumExp(row: Float32Array, max: number): number {
+  if (max === -Infinity) return -Infinity;
+  if (max === Infinity) return Infinity;
+  let sum = 0;
+  for (let i = 0; i < row.length; i++) sum += fastExp(row[i]! - max);
+  return max + Math.log(sum);
+}
+
+/**
+ * Writes exp(row[i] - max) into `weights` and returns their sum: unnormalised probabilities that
+ * the selection helpers share without recomputing exponentials.
+ */
+export function expWeights(row: Float32Array, max: number, weights: Float32Array): number {
+  let sum = 0;
+  for (let i = 0; i < row.length; i++) {
+    const w = fastExp(row[i]! - max);
+    weights[i] = w;
+    sum += w;
+  }
+  return sum;
+}
+
+/**
+ * Shannon entropy (nats) of softmax(row), given `lse = logSumExp(row, max)`. Zero-probability
+ * entries contribute nothing (torch's `nansum` / Categorical entropy convention).
+ */
+export function softmaxEntropy(row: Float32Array, lse: number): number {
+  let h = 0;
+  for (let i = 0; i < row.length; i++) {
+    const lp = row[i]! - lse;
+    if (lp === -Infinity || Number.isNaN(lp)) continue;
+    h -= fastExp(lp) * lp;
+  }
+  return h;
+}

@@ -1,0 +1,183 @@
+import { abortError } from '../../errors.js';
+import type { FinishReason, DecodedSequence, DecodingResult } from '../result.js';
+import { logSumExp, rowMax } from '../select/row-stats.js';
+import { gumbel } from '../select/sample.js';
+import { TopKHeap } from '../select/top-k-heap.js';
+import type { StopMatch, StopStringMatcher } from '../stop-strings.js';
+import { StopStringMatcher as Matcher } from '../stop-strings.js';
+import { isEos, type StrategyContext } from './context.js';
+
+/** One generated token in the tree of hypotheses (shared prefixes are shared nodes). */
+interface TokenNode {
+  token: number;
+  /** Raw-model log-probability of `token`. */
+  logprob: number;
+  parent: TokenNode | null;
+  length: number;
+}
+
+interface Beam {
+  node: TokenNode | null;
+  /** Sum of processed log-probabilities. */
+  score: number;
+  ids: Int32Array;
+  matcher: StopStringMatcher | undefined;
+}
+
+interface Hypothesis {
+  node: TokenNode;
+  score: number;
+  finish: FinishReason;
+  stop?: StopMatch;
+}
+
+/**
+ * Beam search with transformers' semantics (the vectorised `_beam_search`): each step takes the
+ * top K = max(2, 1 + #EOS) × numBeams continuations of all live beams by accumulated processed
+ * log-probability (or, with `doSample`, K draws without replacement via Gumbel-top-k); those among
+ * the first numBeams that end (EOS, stop string or length limit) enter the finished set scored
+ * `sum / generatedLength ** lengthPenalty`; the best numBeams unfinished ones continue, all through
+ * one `backend.advance` call. `earlyStopping` decides when the search is done exactly as transformers.
+ */
+export async function decodeBeams(ctx: StrategyContext): Promise<DecodingResult> {
+  const { backend, prompt, cfg, processors, hooks } = ctx;
+  const B = cfg.numBeams;
+  const V = backend.vocabSize;
+  const K = Math.max(2, 1 + ctx.eos.length) * B;
+  const maxNew = cfg.maxNewTokens;
+  const lp = cfg.lengthPenalty;
+  const signal = hooks.signal;
+
+  const rowBuf = Array.from({ length: B }, () => new Float32Array(V));
+  const rawLse = new Float64Array(B);
+  const heap = new TopKHeap(K);
+  const candKey = new Float64Array(K);
+  const candFlat = new Int32Array(K);
+  const idsPool = [0, 1].map(() => Array.from({ length: B }, () => new Int32Array(prompt.length + maxNew)));
+  let poolSide = 0;
+
+  idsPool[0]![0]!.set(prompt);
+  let running: Beam[] = [{ node: null, score: 0, ids: idsPool[0]![0]!, matcher: cfg.stop.length ? new Matcher(cfg.stop) : undefined }];
+  let finished: Hypothesis[] = [];
+
+  if (signal?.aborted) throw abortError('decoding', signal);
+  let rows = [await backend.prefill(prompt)];
+  if (signal?.aborted) throw abortError('decoding', signal);
+
+  for (let t = 0; ; t++) {
+    // a. Log-softmax of each live row, processed, plus the beam score; keep the K best (or drawn).
+    heap.reset(K);
+    for (let b = 0; b < running.length; b++) {
+      const row = rows[b]!;
+      const lse = logSumExp(row, rowMax(row));
+      rawLse[b] = lse;
+      const lsm = rowBuf[b]!;
+      for (let i = 0; i < V; i++) lsm[i] = row[i]! - lse;
+      const scores = processors.length > 0 ? processors.process(running[b]!.ids.subarray(0, prompt.length + t), lsm) : lsm;
+      const base = running[b]!.score;
+      const off = b * V;
+      for (let i = 0; i < V; i++) {
+        const v = scores[i]! + base;
+        if (v === -Infinity) continue;
+        const key = cfg.doSample ? v + gumbel(ctx.rng) : v;
+        if (heap.size === K && key < heap.minValue()) continue;
+        heap.push(key, off + i);
+      }
+      if (scores !== lsm) lsm.set(scores);
+    }
+    const nCand = heap.drainSorted(candKey, candFlat);
+
+    // b. Which candidates end here (EOS, stop string, or the length limit)?
+    const cands: { b: number; token: number; value: number; hit: boolean; finish?: FinishReason; stop?: StopMatch; matcher?: StopStringMatcher }[] = [];
+    for (let j = 0; j < nCand; j++) {
+      const flat = candFlat[j]!;
+      const b = Math.floor(flat / V);
+      const token = flat - b * V;
+      const value = rowBuf[b]![token]! + running[b]!.score;
+      const c: (typeof cands)[number] = { b, token, value, hit: false };
+      if (isEos(ctx, token)) c.finish = 'eos';
+      else {
+        const parentMatcher = running[b]!.matcher;
+        if (parentMatcher) {
+          c.matcher = parentMatcher.clone();
+          const m = c.matcher.push(backend.tokenBytes(token));
+          if (m) {
+            c.finish = 'stop';
+            c.stop = m;
+          }
+        }
+        if (c.finish === undefined && t + 1 >= maxNew) c.finish = 'length';
+      }
+      c.hit = c.finish !== undefined;
+      cands.push(c);
+    }
+
+    // c. Finished hypotheses: only the first numBeams candidates qualify; the best numBeams stay.
+    const node = (c: (typeof cands)[number]): TokenNode => {
+      const parent = running[c.b]!.node;
+      return { token: c.token, logprob: rows[c.b]![c.token]! - rawLse[c.b]!, parent, length: t + 1 };
+    };
+    const full = finished.length === B;
+    if (!(full && cfg.earlyStopping === true)) {
+      const added: Hypothesis[] = [];
+      for (let j = 0; j < Math.min(B, cands.length); j++) {
+        const c = cands[j]!;
+        if (!c.hit) continue;
+        const h: Hypothesis = { node: node(c), score: c.value / (t + 1) ** lp, finish: c.finish! };
+        if (c.stop) h.stop = c.stop;
+        added.push(h);
+      }
+      if (added.length > 0) finished = [...finished, ...added].sort((x, y) => y.score - x.score).slice(0, B);
+    }
+
+    // d. The best numBeams unfinished candidates continue (sorted by accumulated score).
+    const open = cands.filter((c) => !c.hit).sort((x, y) => y.value - x.value).slice(0, B);
+    const allHit = open.length === 0;
+
+    // e. Transformers' stop rule.
+    let improvable = true;
+    if (finished.length === B && !allHit) {
+      const len = cfg.earlyStopping === 'never' && lp > 0 ? maxNew : t + 1;
+      const bestPossible = open[0]!.value / len ** lp;
+      improvable = bestPossible > finished[B - 1]!.score;
+    }
+    const done = allHit || !improvable || (finished.length === B && cfg.earlyStopping === true);
+
+    poolSide ^= 1;
+    const next: Beam[] = open.map((c, j) => {
+      const ids = idsPool[poolSide]![j]!;
+      ids.set(running[c.b]!.ids.subarray(0, prompt.length + t));
+      ids[prompt.length + t] = c.token;
+      return { node: node(c), score: c.value, ids, matcher: c.matcher };
+    });
+
+    if (done) return finish(finished, [], cfg.numReturnSequences, lp);
+    if (signal?.aborted) return finish(finished, next, cfg.numReturnSequences, lp);
+    const parents = Int32Array.from(open, (c) => c.b);
+    const tokens = Int32Array.from(open, (c) => c.token);
+    running = next;
+    rows = await backend.advance(parents, tokens);
+    if (signal?.aborted) return finish(finished, running, cfg.numReturnSequences, lp);
+  }
+}
+
+/** Best `count` hypotheses; live beams (after an abort) compete scored at their current length. */
+function finish(finished: Hypothesis[], live: Beam[], count: number, lp: number): DecodingResult {
+  const pool: Hypothesis[] = [...finished];
+  for (const b of live) if (b.node) pool.push({ node: b.node, score: b.score / b.node.length ** lp, finish: 'abort' });
+  pool.sort((x, y) => y.score - x.score);
+  return { sequences: pool.slice(0, count).map(toSequence) };
+}
+
+function toSequence(h: Hypothesis): DecodedSequence {
+  const n = h.node.length;
+  const tokens = new Int32Array(n);
+  const logprobs = new Float32Array(n);
+  for (let node: TokenNode | null = h.node; node; node = node.parent) {
+    tokens[node.length - 1] = node.token;
+    logprobs[node.length - 1] = node.logprob;
+  }
+  const seq: DecodedSequence = { tokens, logprobs, score: h.score, finishReason: h.finish };
+  if (h.stop) seq.stop = h.stop;
+  return seq;
+}

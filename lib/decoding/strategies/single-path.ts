@@ -1,0 +1,97 @@
+import { abortError } from '../../errors.js';
+import { argmax, logSumExp, rowMax } from '../select/row-stats.js';
+import { sampleFromScores } from '../select/sample.js';
+import { StopStringMatcher, type StopMatch } from '../stop-strings.js';
+import type { DecodedSequence, DecodingResult, FinishReason } from '../result.js';
+import { isEos, type StrategyContext } from './context.js';
+
+interface Path {
+  /** Prompt followed by generated tokens; `length` entries are valid. */
+  ids: Int32Array;
+  length: number;
+  logprobs: Float32Array;
+  matcher: StopStringMatcher | undefined;
+  finish?: FinishReason;
+  stop?: StopMatch;
+}
+
+/**
+ * Greedy decoding, or sampling of `numReturnSequences` independent sequences advanced together:
+ * each step processes every live row, picks a token, and continues all unfinished rows with one
+ * `backend.advance` call. Rows are copied into a preallocated buffer before processing, so the
+ * backend's logits stay raw for the log-probabilities.
+ */
+export async function decodeSinglePath(ctx: StrategyContext): Promise<DecodingResult> {
+  const { backend, prompt, cfg, processors, rng, hooks } = ctx;
+  const count = cfg.doSample ? cfg.numReturnSequences : 1;
+  const V = backend.vocabSize;
+  const scratch = new Float32Array(V);
+  const weights = new Float32Array(V);
+  const paths: Path[] = [];
+  for (let s = 0; s < count; s++) {
+    const ids = new Int32Array(prompt.length + cfg.maxNewTokens);
+    ids.set(prompt);
+    paths.push({ ids, length: prompt.length, logprobs: new Float32Array(cfg.maxNewTokens), matcher: cfg.stop.length ? new StopStringMatcher(cfg.stop) : undefined });
+  }
+
+  const signal = hooks.signal;
+  if (signal?.aborted) throw abortError('decoding', signal);
+  let rows = [await backend.prefill(prompt)];
+  if (signal?.aborted) throw abortError('decoding', signal);
+  // live[j] = path index of the j-th live row; rowOf[j] = which row of `rows` it reads.
+  let live = paths.map((_, s) => s);
+  let rowOf = live.map(() => 0);
+  const parents = new Int32Array(count);
+  const tokens = new Int32Array(count);
+
+  for (let step = 0; step < cfg.maxNewTokens && live.length > 0; step++) {
+    if (step > 0 && signal?.aborted) break;
+    const nextLive: number[] = [];
+    const nextRowOf: number[] = [];
+    let n = 0;
+    for (let j = 0; j < live.length; j++) {
+      const s = live[j]!;
+      const p = paths[s]!;
+      const row = rows[rowOf[j]!]!;
+      const lse = logSumExp(row, rowMax(row));
+      let scores = row;
+      if (processors.length > 0) {
+        scratch.set(row);
+        scores = processors.process(p.ids.subarray(0, p.length), scratch);
+      }
+      let token = cfg.doSample ? sampleFromScores(scores, rng, weights) : argmax(scores);
+      if (token < 0) token = argmax(row); // every token filtered: fall back to the raw best
+      p.logprobs[p.length - prompt.length] = row[token]! - lse;
+      p.ids[p.length++] = token;
+      hooks.onToken?.(s, token);
+      if (isEos(ctx, token)) p.finish = 'eos';
+      else if (p.matcher && (p.stop = p.matcher.push(backend.tokenBytes(token)))) p.finish = 'stop';
+      else if (p.length - prompt.length >= cfg.maxNewTokens) p.finish = 'length';
+      if (p.finish === undefined) {
+        parents[n] = rowOf[j]!;
+        tokens[n++] = token;
+        nextLive.push(s);
+        nextRowOf.push(nextLive.length - 1);
+      }
+    }
+    live = nextLive;
+    rowOf = nextRowOf;
+    if (live.length === 0 || signal?.aborted) break;
+    rows = await backend.advance(parents.slice(0, n), tokens.slice(0, n));
+  }
+  for (const s of live) paths[s]!.finish ??= 'abort';
+  return { sequences: paths.map(toSequence(prompt.length)) };
+}
+
+function toSequence(promptLength: number) {
+  return (p: Path): DecodedSequence => {
+    const generated = p.length - promptLength;
+    const seq: DecodedSequence = {
+      tokens: p.ids.slice(promptLength, p.length),
+      logprobs: p.logprobs.slice(0, generated),
+      finishReason: p.finish ?? 'length',
+    };
+    if (p.stop) seq.stop = p.stop;
+    return seq;
+  };
+}
