@@ -22,3 +22,4 @@ import { preloadCheck } from './model.js';
 import { validateModelFile } from './gguf/validate.js';
 // Refuse files that would make llama.cpp abort the process before it ever opens them.
 preloadCheck.fn = async (path, vocabOnly) => { await validateModelFile(path, { vocabOnly }); };
+export { pipeline, kwargsToOptions, type TextGenerationPipeline, type TextGenerationKwargs, type TextGenerationOutput } from './pipeline.js';

@@ -23,6 +23,8 @@ function parseArgs(argv) {
     reference: false,
     debug: false,
     clean: false,
+    buildDir: join(root, 'build'),
+    cudaArch: process.env.LLAMA_LOOM_CUDA_ARCH || '',
   };
   for (const arg of argv) {
     if (arg.startsWith('--backend=')) opts.backend = arg.slice('--backend='.length);
@@ -31,7 +33,9 @@ function parseArgs(argv) {
     else if (arg === '--reference') opts.reference = true;
     else if (arg === '--debug') opts.debug = true;
     else if (arg === '--clean') opts.clean = true;
-    else throw new Error(`unknown option ${arg} (expected --backend=cpu|cuda|metal|vulkan, --portable, --amx, --reference, --debug, --clean)`);
+    else if (arg.startsWith('--build-dir=')) opts.buildDir = join(root, arg.slice('--build-dir='.length));
+    else if (arg.startsWith('--cuda-arch=')) opts.cudaArch = arg.slice('--cuda-arch='.length);
+    else throw new Error(`unknown option ${arg} (expected --backend=cpu|cuda|metal|vulkan, --portable, --amx, --reference, --debug, --clean, --build-dir=DIR, --cuda-arch=LIST)`);
   }
   if (!BACKENDS.includes(opts.backend)) {
     throw new Error(`backend must be one of ${BACKENDS.join(', ')}; received "${opts.backend}"`);
@@ -46,9 +50,9 @@ function checkTool(cmd, args, hint) {
 
 // Two builds in one folder corrupt each other (parallel jest workers, an IDE, a second terminal):
 // take a lock directory, waiting for a live holder and breaking a dead one's lock.
-function withLock(fn) {
-  const lock = join(root, 'build', '.loom-build.lock');
-  mkdirSync(join(root, 'build'), { recursive: true });
+function withLock(buildDir, fn) {
+  const lock = join(buildDir, '.loom-build.lock');
+  mkdirSync(buildDir, { recursive: true });
   const deadline = Date.now() + 30 * 60 * 1000;
   for (;;) {
     try {
@@ -74,11 +78,11 @@ function withLock(fn) {
 }
 
 export function build(argv = []) {
-  return withLock(() => buildUnlocked(argv));
+  const opts = parseArgs(argv);
+  return withLock(opts.buildDir, () => buildUnlocked(opts));
 }
 
-function buildUnlocked(argv) {
-  const opts = parseArgs(argv);
+function buildUnlocked(opts) {
   checkTool('cmake', ['--version'], 'install CMake >= 3.18 (apt-get install cmake / brew install cmake)');
   if (process.platform !== 'win32') checkTool('c++', ['--version'], 'install a C++17 compiler (apt-get install g++ / xcode-select --install)');
   if (opts.backend === 'cuda') checkTool('nvcc', ['--version'], 'install the CUDA toolkit (nvcc on PATH)');
@@ -89,12 +93,18 @@ function buildUnlocked(argv) {
     `--CDLOOM_NATIVE=${opts.portable ? 'OFF' : 'ON'}`,
     `--CDLOOM_AMX=${opts.amx ? 'ON' : 'OFF'}`,
     `--CDLOOM_LLAMA_COMMIT=${commit}`,
+    ...(opts.cudaArch ? [`--CDCMAKE_CUDA_ARCHITECTURES=${opts.cudaArch}`] : []),
+    // Extra CMake cache entries, e.g. LLAMA_LOOM_CMAKE_ARGS="-DGGML_CUDA_FA=OFF -DCUDA_cublas_LIBRARY=/x/libcublas.so"
+    ...String(process.env.LLAMA_LOOM_CMAKE_ARGS || '').split(/\s+/).filter(Boolean).map((a) => {
+      if (!/^-D[A-Za-z_][A-Za-z0-9_]*(:[A-Z]+)?=/.test(a)) throw new Error(`LLAMA_LOOM_CMAKE_ARGS entries must look like -DNAME=VALUE; received "${a}"`);
+      return `--CD${a.slice(2).replace(/^([^:=]+):[A-Z]+=/, '$1=')}`;
+    }),
   ];
-  const common = ['--directory', root, ...(opts.debug ? ['--debug'] : []), ...defines];
-  const verb = opts.clean || !existsSync(join(root, 'build', 'CMakeCache.txt')) ? 'rebuild' : 'compile';
+  const common = ['--directory', root, '--out', opts.buildDir, ...(opts.debug ? ['--debug'] : []), ...defines];
+  const verb = opts.clean || !existsSync(join(opts.buildDir, 'CMakeCache.txt')) ? 'rebuild' : 'compile';
   run(process.execPath, [cmakeJs, verb, ...common]);
   if (opts.reference) {
-    run('cmake', ['--build', join(root, 'build'), '--config', opts.debug ? 'Debug' : 'Release', '--target', ...REFERENCE_TARGETS]);
+    run('cmake', ['--build', opts.buildDir, '--config', opts.debug ? 'Debug' : 'Release', '--target', ...REFERENCE_TARGETS]);
   }
 }
 
