@@ -1,7 +1,7 @@
 import { LoomError } from './errors.js';
 import { native, nativeError, type NativeContext, type NativeContextInfo } from './native.js';
 import type { Model } from './model.js';
-import { checkInteger, checkTokens, fail, isTypedArrayOf } from './validate.js';
+import { checkInteger, checkString, checkTokens, fail, isTypedArrayOf } from './validate.js';
 
 /** Options for {@link Model.createContext}. */
 export interface ContextOptions {
@@ -238,6 +238,34 @@ export class Context {
     const token = Symbol(what);
     this.lockHolder = token;
     return () => { if (this.lockHolder === token) this.lockHolder = undefined; };
+  }
+
+  /**
+   * Saves the KV state of every sequence to `path` together with `tokens` (what the cache holds,
+   * usually the prompt), so a later {@link loadState} skips re-evaluating it. Runs off the JS thread.
+   */
+  saveState(path: string, tokens: Int32Array | readonly number[]): Promise<void> {
+    checkString('path', path, { nonEmpty: true });
+    const ids = checkTokens('tokens', tokens, this.vocabSize);
+    return this.serial(() => native().saveState(this.checked(), path, ids), 'saveState');
+  }
+
+  /** Restores a state written by {@link saveState} (same model and context size); resolves to its tokens. */
+  loadState(path: string): Promise<Int32Array> {
+    checkString('path', path, { nonEmpty: true });
+    return this.serial(() => native().loadState(this.checked(), path), 'loadState');
+  }
+
+  private serial<T>(fn: () => Promise<T>, what: string): Promise<T> {
+    const run = this.queue.then(async () => {
+      try {
+        return await fn();
+      } catch (err) {
+        throw nativeError(err, what);
+      }
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 
   /** Stops a running decode (it rejects with `ABORTED`); the context stays usable. */

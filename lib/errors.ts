@@ -14,6 +14,7 @@ export type LoomErrorCode =
   | 'CONTEXT_OVERFLOW'
   | 'DETACHED'
   | 'TRAIN_FAILED'
+  | 'STATE_FAILED'
   | 'DOWNLOAD_FAILED'
   | 'CHECKSUM_MISMATCH'
   | 'NOT_FOUND'

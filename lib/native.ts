@@ -157,6 +157,8 @@ export interface NativeAddon {
   createContext(model: NativeModel, options: NativeContextOptions): Promise<NativeContext>;
   NativeSampler: new (options: NativeSamplerOptions) => NativeSampler;
   setForceCopy(force: boolean): void;
+  saveState(context: NativeContext, path: string, tokens: Int32Array): Promise<void>;
+  loadState(context: NativeContext, path: string): Promise<Int32Array>;
   setLogger(logger: ((level: number, text: string) => void) | null, minLevel: number): void;
   systemInfo(): NativeSystemInfo;
   train?(context: NativeContext, options: NativeTrainOptions, signal: { aborted: boolean }): Promise<void>;
@@ -203,7 +205,7 @@ export function native(): NativeAddon {
 
 const NATIVE_CODES = new Set<string>([
   'MODEL_LOAD_FAILED', 'CONTEXT_CREATE_FAILED', 'NO_KV_SLOT', 'ABORTED', 'INVALID_BATCH', 'DECODE_FAILED',
-  'DISPOSED', 'BUSY', 'CONTEXT_OVERFLOW', 'TRAIN_FAILED', 'INTERNAL',
+  'DISPOSED', 'BUSY', 'CONTEXT_OVERFLOW', 'TRAIN_FAILED', 'STATE_FAILED', 'INTERNAL',
 ]);
 
 /**

@@ -6,6 +6,7 @@
 #include "log.h"
 #include "model.h"
 #include "sampler.h"
+#include "state.h"
 
 #include "ggml-backend.h"
 #include "ggml-cpu.h"
@@ -73,6 +74,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeSampler", SamplerWrap::Init(env));
   exports.Set("loadModel", Napi::Function::New(env, ModelWrap::Load, "loadModel"));
   exports.Set("createContext", Napi::Function::New(env, ContextWrap::Create, "createContext"));
+  exports.Set("saveState", Napi::Function::New(env, SaveState, "saveState"));
+  exports.Set("loadState", Napi::Function::New(env, LoadState, "loadState"));
   exports.Set("setForceCopy", Napi::Function::New(env, ContextWrap::SetForceCopy, "setForceCopy"));
   exports.Set("setLogger", Napi::Function::New(env, SetLogger, "setLogger"));
   exports.Set("systemInfo", Napi::Function::New(env, SystemInfo, "systemInfo"));

@@ -42,6 +42,14 @@ class ContextWrap : public Napi::ObjectWrap<ContextWrap> {
 
   // Called by the decode worker on the JS thread when it finishes.
   void DecodeFinished();
+  // Marks the context busy for other off-thread work (state save/load); pair with DecodeFinished().
+  void BeginWork(Napi::Env env) {
+    CheckIdle(env);
+    DetachViews();
+    busy_.store(true);
+  }
+  llama_context* Raw() const { return ctx_.get(); }
+  void ForgetOutputs() { output_rows_.clear(); }
 
  private:
   friend class DecodeWorker;
