@@ -1,7 +1,7 @@
-import { LoomError } from './errors.js';
+import { abortError, LoomError } from './errors.js';
 import { native, nativeError, type NativeContext, type NativeContextInfo } from './native.js';
 import type { Model } from './model.js';
-import { checkInteger, checkString, checkTokens, fail, isTypedArrayOf } from './validate.js';
+import { checkInteger, checkSignal, checkString, checkTokens, fail, isTypedArrayOf } from './validate.js';
 
 /** Options for {@link Model.createContext}. */
 export interface ContextOptions {
@@ -17,6 +17,12 @@ export interface ContextOptions {
   sequences?: number;
   /** Flash attention; default: llama.cpp decides. */
   flashAttention?: boolean;
+  /**
+   * One KV cache shared by all sequences (default true): forks share cells, which beam search
+   * needs. false gives each sequence its own stream of contextSize/sequences cells, as
+   * llama-perplexity lays out parallel chunks.
+   */
+  unifiedKv?: boolean;
 }
 
 /** One decode call: tokens with their positions and sequences, and which rows produce logits. */
@@ -72,6 +78,10 @@ export class Context {
     if (options.threads !== undefined) o.threads = checkInteger('threads', options.threads, { min: 1, max: 1024 });
     if (options.batchThreads !== undefined) o.batchThreads = checkInteger('batchThreads', options.batchThreads, { min: 1, max: 1024 });
     if (options.sequences !== undefined) o.sequences = checkInteger('sequences', options.sequences, { min: 1, max: native().systemInfo().maxSequences });
+    if (options.unifiedKv !== undefined) {
+      if (typeof options.unifiedKv !== 'boolean') fail('unifiedKv', 'a boolean', options.unifiedKv);
+      o.unifiedKv = options.unifiedKv;
+    }
     if (options.flashAttention !== undefined) {
       if (typeof options.flashAttention !== 'boolean') fail('flashAttention', 'a boolean', options.flashAttention);
       o.flashAttention = options.flashAttention;
@@ -171,19 +181,40 @@ export class Context {
     }
   }
 
-  /** Evaluates `tokens` for sequence `seqId` starting at `startPos`, in batchSize chunks; logits for the last token. */
-  async evaluate(tokens: Int32Array | readonly number[], { seqId = 0, startPos = 0 } = {}): Promise<Float32Array> {
+  /**
+   * Evaluates `tokens` for sequence `seqId` starting at `startPos`, in batchSize chunks; logits for
+   * the last token. `signal` stops it promptly, inside a running decode too: the promise rejects
+   * with `ABORTED` and the positions from `startPos` on are removed from the sequence again.
+   */
+  async evaluate(
+    tokens: Int32Array | readonly number[],
+    { seqId = 0, startPos = 0, signal }: { seqId?: number; startPos?: number; signal?: AbortSignal } = {},
+  ): Promise<Float32Array> {
     const ids = checkTokens('tokens', tokens, this.vocabSize);
     if (ids.length === 0) fail('tokens', 'a non-empty token list', tokens, 'range');
     checkInteger('seqId', seqId, { min: 0, max: this.sequences - 1 });
     checkInteger('startPos', startPos, { min: 0 });
+    checkSignal('signal', signal);
     if (startPos + ids.length > this.contextSize) {
       throw new LoomError('CONTEXT_OVERFLOW', `${ids.length} tokens from position ${startPos} do not fit the context of ${this.contextSize} tokens`);
     }
-    for (let off = 0; off < ids.length; off += this.batchSize) {
-      const chunk = ids.subarray(off, Math.min(ids.length, off + this.batchSize));
-      const positions = Int32Array.from({ length: chunk.length }, (_, i) => startPos + off + i);
-      await this.decode({ tokens: chunk, positions, seqIds: new Int32Array(chunk.length).fill(seqId), logits: 'last' });
+    if (signal?.aborted) throw abortError('evaluate', signal);
+    // The native abort flag stops the decode between graph nodes; between chunks the loop checks.
+    const onAbort = () => this.abort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      for (let off = 0; off < ids.length; off += this.batchSize) {
+        if (signal?.aborted) throw abortError('evaluate', signal);
+        const chunk = ids.subarray(off, Math.min(ids.length, off + this.batchSize));
+        const positions = Int32Array.from({ length: chunk.length }, (_, i) => startPos + off + i);
+        await this.decode({ tokens: chunk, positions, seqIds: new Int32Array(chunk.length).fill(seqId), logits: 'last' });
+      }
+    } catch (err) {
+      if (!signal?.aborted || this.disposed) throw err;
+      this.removeTokens(seqId, startPos, -1); // an aborted decode keeps the micro-batches it finished
+      throw abortError('evaluate', signal);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
     }
     return this.logits(-1);
   }

@@ -11,8 +11,12 @@ import { modelsCommand } from './commands/models.js';
 import { bleuCommand } from './commands/bleu.js';
 import { chrfCommand } from './commands/chrf.js';
 import { rougeCommand } from './commands/rouge.js';
+import { perplexityCommand } from './commands/perplexity.js';
+import { evalCommand } from './commands/eval.js';
 
-export const COMMANDS: Command[] = [generateCommand, inspectCommand, pullCommand, modelsCommand, bleuCommand, chrfCommand, rougeCommand];
+export const COMMANDS: Command[] = [
+  generateCommand, perplexityCommand, evalCommand, inspectCommand, pullCommand, modelsCommand, bleuCommand, chrfCommand, rougeCommand,
+];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };

@@ -16,3 +16,7 @@ export type { AggregateScore, BootstrapOptions } from './bootstrap.js';
 export { porterStem } from './porter.js';
 export { SIGNATURE_VERSION, LLAMA_LOOM_VERSION } from './signature.js';
 export { readSegments, splitSegments } from './segments.js';
+export { perplexity, llamaNegativeLogLikelihood } from './perplexity.js';
+export type { PerplexityOptions, PerplexityProgress, PerplexityResult } from './perplexity.js';
+export { scoreContinuation, scoreContinuations, logSoftmaxAt } from './score.js';
+export type { ContinuationScore, ScoreOptions } from './score.js';
