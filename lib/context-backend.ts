@@ -1,6 +1,6 @@
 import type { StepBackend } from './decoding/backend.js';
 import type { Context } from './context.js';
-import { LoomError } from './errors.js';
+import { abortError, LoomError } from './errors.js';
 
 /**
  * {@link StepBackend} over a llama.cpp context: each live sequence (beam or parallel sample) is
@@ -27,7 +27,7 @@ export class ContextBackend implements StepBackend {
   /** Wall time spent inside decodes, for timings. */
   decodeMs = 0;
 
-  constructor(private readonly context: Context, maxLive: number) {
+  constructor(private readonly context: Context, maxLive: number, private readonly signal?: AbortSignal) {
     if (maxLive > context.sequences) {
       throw new RangeError(`the decoding needs ${maxLive} parallel sequences but the context was created with sequences: ${context.sequences}`);
     }
@@ -53,7 +53,25 @@ export class ContextBackend implements StepBackend {
     for (let s = this.maxLive - 1; s >= 1; s--) this.free.push(s);
     this.nextPos.fill(0);
     const t0 = performance.now();
+    // A long prompt is many decodes: an abort must stop the one running, not wait for them all.
+    const onAbort = () => ctx.abort();
+    this.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      await this.evaluatePrompt(promptIds);
+    } finally {
+      this.signal?.removeEventListener('abort', onAbort);
+    }
+    this.decodeMs += performance.now() - t0;
+    this.live[0] = 0;
+    this.liveCount = 1;
+    this.nextPos[0] = promptIds.length;
+    return ctx.logits(0);
+  }
+
+  private async evaluatePrompt(promptIds: Int32Array): Promise<void> {
+    const ctx = this.context;
     for (let off = 0; off < promptIds.length; off += ctx.batchSize) {
+      if (this.signal?.aborted) throw abortError('prompt evaluation', this.signal);
       const end = Math.min(promptIds.length, off + ctx.batchSize);
       const n = end - off;
       const positions = new Int32Array(n);
@@ -62,11 +80,6 @@ export class ContextBackend implements StepBackend {
       outputs[n - 1] = 1;
       await ctx.decodePrepared([promptIds.subarray(off, end), positions, new Int32Array(n), outputs]);
     }
-    this.decodeMs += performance.now() - t0;
-    this.live[0] = 0;
-    this.liveCount = 1;
-    this.nextPos[0] = promptIds.length;
-    return ctx.logits(0);
   }
 
   async advance(parents: Int32Array, tokens: Int32Array): Promise<Float32Array[]> {

@@ -123,7 +123,12 @@ export class Context {
    * `CONTEXT_OVERFLOW`, `ABORTED` or `DISPOSED`. Calls made while one runs wait their turn.
    */
   decode(batch: Batch): Promise<void> {
-    const args = this.prepareBatch(batch);
+    let args: ReturnType<Context['prepareBatch']>;
+    try {
+      args = this.prepareBatch(batch);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     const run = this.queue.then(() => this.decodePrepared(args));
     this.queue = run.catch(() => undefined);
     return run;

@@ -131,7 +131,7 @@ export async function generate(
     try {
       const budget = ctx.contextSize - ids.length;
       const maxNewTokens = Math.max(1, Math.min(cfg.maxNewTokens, budget));
-      const backend = new TimedBackend(new ContextBackend(ctx, parallel));
+      const backend = new TimedBackend(new ContextBackend(ctx, parallel, signal));
       const t0 = performance.now();
       const result = await runDecoding(backend, ids, { ...config, maxNewTokens }, { signal, onToken });
       const t1 = performance.now();

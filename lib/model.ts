@@ -67,6 +67,8 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
     return new Model(path, handle);
   } catch (err) {
     if (err instanceof LoomError) throw err;
+    // Like every other abort, carry the signal's reason as the cause (not the addon's error).
+    if (signal?.aborted) throw abortError(`loading ${path}`, signal);
     throw nativeError(err);
   } finally {
     signal?.removeEventListener('abort', onAbort);
@@ -133,7 +135,9 @@ export class Model {
     checkString('text', text);
     checkBoolean('addSpecial', addSpecial);
     checkBoolean('parseSpecial', parseSpecial);
-    return this.checked().tokenize(text, addSpecial, parseSpecial);
+    const handle = this.checked();
+    if (this.info.vocabType === 0) throw new LoomError('INVALID_GGUF', `${this.path} has no vocabulary: it cannot tokenize text`);
+    return handle.tokenize(text, addSpecial, parseSpecial);
   }
 
   /** Token ids → text. Ids outside the vocabulary throw RangeError. */
@@ -144,6 +148,8 @@ export class Model {
 
   /** The bytes a token adds to the text (may be part of a UTF-8 character). Cached. */
   tokenBytes(token: Token): Uint8Array {
+    // The cache would otherwise keep answering after dispose() for tokens seen before.
+    if (this.disposedFlag) throw new LoomError('DISPOSED', 'the model has been disposed');
     let p = this.pieces[token];
     if (p === undefined) {
       checkInteger('token', token, { min: 0, max: this.vocabSize - 1 });

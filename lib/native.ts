@@ -128,8 +128,10 @@ export interface NativeSystemInfo {
   cpuFeatures: Record<string, boolean>;
 }
 
+/** Options of the native `train`; every field is checked again in C++ (see lib/train/train.ts for meanings). */
 export interface NativeTrainOptions {
   tokens: Int32Array;
+  /** Tokens per training chunk and per optimiser step; a multiple of 256. */
   contextSize: number;
   validationSplit: number;
   epochs: number;
@@ -138,18 +140,32 @@ export interface NativeTrainOptions {
   warmupSteps: number;
   weightDecay: number;
   seed: number;
+  threads?: number;
   onProgress?: (p: NativeTrainProgress) => void;
 }
 
+/** One progress event of the native `train`: after every optimiser step, and after every validation chunk. */
 export interface NativeTrainProgress {
   phase: 'train' | 'eval';
+  /** 0-based epoch. */
   epoch: number;
+  /** Optimiser steps taken so far, and planned in total. */
   step: number;
   steps: number;
+  /** 1-based chunk index within this epoch's train or validation pass, and the pass length. */
+  batch: number;
+  batches: number;
+  /** Train: this step's mean token cross-entropy (nats). Eval: the running mean over the validation chunks. */
   loss: number;
+  /** Running mean loss of this pass, and its standard error (NaN until two chunks). */
+  lossMean: number;
   lossUncertainty: number;
+  /** Fraction of next tokens predicted exactly (train: this step; eval: running). */
   accuracy: number;
   learningRate: number;
+  tokensPerSecond: number;
+  /** Seconds since training started. */
+  seconds: number;
 }
 
 export interface NativeAddon {
@@ -161,7 +177,14 @@ export interface NativeAddon {
   loadState(context: NativeContext, path: string): Promise<Int32Array>;
   setLogger(logger: ((level: number, text: string) => void) | null, minLevel: number): void;
   systemInfo(): NativeSystemInfo;
-  train?(context: NativeContext, options: NativeTrainOptions, signal: { aborted: boolean }): Promise<void>;
+  train?(model: NativeModel, options: NativeTrainOptions): {
+    promise: Promise<{
+      steps: number; epochs: number; trainChunks: number; validationChunks: number; trainableTensors: number;
+      trainLoss: number; trainAccuracy: number; valLoss: number; valLossUncertainty: number; valAccuracy: number;
+      tokensPerSecond: number; seconds: number;
+    }>;
+    abort(): void;
+  };
 }
 
 const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..');

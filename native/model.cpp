@@ -194,6 +194,8 @@ Napi::Value ModelWrap::Tokenize(const Napi::CallbackInfo& info) {
   CheckReceiver(info, kModelTag, "NativeModel");
   Napi::Env env = info.Env();
   Checked(env);
+  // llama.cpp GGML_ASSERTs when a model without vocabulary (type NONE) tokenizes.
+  if (llama_vocab_type(vocab_) == LLAMA_VOCAB_TYPE_NONE) ThrowCoded(env, "INTERNAL", "the model has no vocabulary: it cannot tokenize text");
   std::string text = ArgString(info[0], "text");
   bool add_special = ArgBool(info[1], "addSpecial");
   bool parse_special = ArgBool(info[2], "parseSpecial");

@@ -144,6 +144,33 @@ function llamaTensors(hp: Record<string, unknown>, nVocab: number, has: (name: s
   return specs;
 }
 
+/**
+ * Checks every architecture gets, including those without an {@link ArchSpec}: the GGML_ASSERTs
+ * of llama_model_base::load_hparams that run before any per-architecture code (layer count,
+ * next-token-prediction layers, expert and expert-group counts) and the rope scaling type.
+ */
+export function genericHparams(r: HparamReader): void {
+  const nLayer = r.u32('block_count', { required: false, min: 1, max: MAX_LAYERS });
+  const nextn = r.u32('nextn_predict_layers', { required: false }) ?? 0;
+  if (nLayer !== undefined && nextn > nLayer) throw new SpecProblem(`${r.k('nextn_predict_layers')} (${nextn}) must not exceed ${r.k('block_count')} (${nLayer})`);
+  const nExpert = r.u32('expert_count', { required: false, max: MAX_EXPERTS }) ?? 0;
+  const used = nLayer === undefined ? [r.u32('expert_used_count', { required: false }) ?? 0] : r.perLayer('expert_used_count', nLayer, { required: false, fallback: [0] })!;
+  const usedMax = Math.max(...used);
+  const groups = r.u32('expert_group_count', { required: false }) ?? 0;
+  const groupUsed = r.u32('expert_group_used_count', { required: false }) ?? 0;
+  if (usedMax > nExpert) throw new SpecProblem(`${r.k('expert_used_count')} (${usedMax}) must not exceed ${r.k('expert_count')} (${nExpert})`);
+  if (nExpert > 0) {
+    if (usedMax === 0) throw new SpecProblem(`${r.k('expert_used_count')} must be positive when ${r.k('expert_count')} is ${nExpert}`);
+    if (groups >= nExpert) throw new SpecProblem(`${r.k('expert_group_count')} (${groups}) must be below ${r.k('expert_count')} (${nExpert})`);
+    if (groups > 1 && (nExpert % groups !== 0 || groupUsed === 0 || groupUsed >= groups)) {
+      throw new SpecProblem(`${r.k('expert_group_count')} (${groups}) must divide ${r.k('expert_count')} (${nExpert}), with ${r.k('expert_group_used_count')} (${groupUsed}) in [1, ${groups})`);
+    }
+  } else if (groups !== 0) {
+    throw new SpecProblem(`${r.k('expert_group_count')} must be 0 without experts; found ${groups}`);
+  }
+  r.str('rope.scaling.type', { required: false, oneOf: ROPE_SCALING_TYPES });
+}
+
 /** Architectures validateModelFile understands, keyed by `general.architecture`. */
 export const ARCH_SPECS: ReadonlyMap<string, ArchSpec> = new Map<string, ArchSpec>([
   ['llama', { hparams: (r) => llamaHparams(r) as unknown as Record<string, unknown>, tensors: llamaTensors }],

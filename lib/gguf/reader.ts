@@ -59,7 +59,8 @@ const INT64_MAX = (1n << 63n) - 1n;
  * Reads the header, metadata and tensor directory of a GGUF file without loading tensor data.
  * Every structural problem (bad magic or version, counts or lengths beyond the file, unknown
  * types, bad shapes, misaligned or out-of-file tensor data, duplicate keys or tensor names)
- * throws `LoomError('INVALID_GGUF')` naming the file and the problem.
+ * throws `LoomError('INVALID_GGUF')` naming the file and the problem; a path that does not exist or
+ * is not a regular file (a directory) throws `LoomError('NOT_FOUND')`.
  */
 export async function readGguf(path: string, options: ReadGgufOptions = {}): Promise<GgufFile> {
   checkString('path', path, { nonEmpty: true });
@@ -78,7 +79,10 @@ export async function readGguf(path: string, options: ReadGgufOptions = {}): Pro
     throw new LoomError(code === 'ENOENT' ? 'NOT_FOUND' : 'INVALID_GGUF', `${path}: cannot open (${code ?? String(err)})`, { cause: err });
   }
   try {
-    const { size } = await fh.stat();
+    const stat = await fh.stat();
+    // open() succeeds on a directory; reading it would throw a bare EISDIR.
+    if (!stat.isFile()) throw new LoomError('NOT_FOUND', `${path}: not a regular file (${stat.isDirectory() ? 'a directory' : 'a device, socket or pipe'})`);
+    const size = stat.size;
     const cur = new FileCursor(fh, size, fail);
     return await parse(path, cur, maxArrayLength, fail);
   } finally {

@@ -1,5 +1,6 @@
 // Tokenizer metadata checks, following llama_vocab::impl::load in llama.cpp's src/llama-vocab.cpp.
 import type { GgufMetadataEntry } from './read-metadata.js';
+import { LLAMA_TOKEN_TYPES } from './types.js';
 
 /** `tokenizer.ggml.model` values llama.cpp's vocabulary loader accepts. */
 export const KNOWN_TOKENIZER_MODELS = [
@@ -50,6 +51,13 @@ export function validateTokenizer(kv: Map<string, GgufMetadataEntry>): { nVocab:
     const kimi = pre?.type === 'str' && pre.value === 'kimi-k2' && model !== 'gemma4';
     if (!merges && !kimi) return `tokenizer.ggml.merges is missing (required by the ${model} tokenizer)`;
     if (merges && (merges.type !== 'arr' || merges.arrayType !== 'str')) return `tokenizer.ggml.merges must be an array of str; found ${describeType(merges)}`;
+  }
+
+  // llama_vocab::token_to_byte has no byte encoding for WordPiece and aborts on a BYTE-type token.
+  const types = kv.get('tokenizer.ggml.token_type');
+  if (model === 'bert' && types) {
+    const byteAt = (types.value as Int32Array).indexOf(LLAMA_TOKEN_TYPES.BYTE);
+    if (byteAt >= 0) return `token ${byteAt} has type BYTE, which the bert (WordPiece) tokenizer cannot decode; llama.cpp aborts on it`;
   }
 
   // llama.cpp renames empty tokens to "[EMPTY_<id>]" and then asserts every token text is unique.

@@ -2,7 +2,7 @@
 // division by zero) or fail late, and reports it as LoomError('INVALID_GGUF') instead.
 import { LoomError } from '../errors.js';
 import { checkObject, checkString } from '../validate.js';
-import { ARCH_SPECS, SpecProblem, type HparamReader } from './arch-specs.js';
+import { ARCH_SPECS, genericHparams, SpecProblem, type HparamReader } from './arch-specs.js';
 import type { GgufMetadataEntry } from './read-metadata.js';
 import { readGguf, type GgufFile } from './reader.js';
 import { validateTokenizer } from './validate-tokenizer.js';
@@ -76,18 +76,33 @@ function hparamReader(arch: string, kv: Map<string, GgufMetadataEntry>): HparamR
   };
 }
 
+/** ggml's TENSOR_ALIGNMENT: a memory-mapped tensor whose data is not this aligned trips a GGML_ASSERT. */
+const TENSOR_ALIGNMENT = 32;
+
 // gguf_init_from_file requires tensor data to be laid out back to back in directory order,
 // each tensor padded to the alignment; anything else makes llama.cpp refuse the file.
 function checkLayout(file: GgufFile): string | undefined {
   let expected = 0;
   for (const t of file.tensors) {
     if (t.offset !== expected) return `tensor '${t.name}' has data offset ${t.offset}; llama.cpp expects ${expected} (tensors back to back in directory order)`;
+    if (t.fileOffset % TENSOR_ALIGNMENT !== 0) return `tensor '${t.name}' data starts at file offset ${t.fileOffset}, not a multiple of ${TENSOR_ALIGNMENT} (general.alignment ${file.alignment}); ggml asserts that mapped tensors are ${TENSOR_ALIGNMENT}-byte aligned`;
     expected += Math.ceil(t.byteSize / file.alignment) * file.alignment;
   }
   return undefined;
 }
 
-const FLOAT_TYPES = new Set(['f32', 'f16', 'bf16']);
+// No llama.cpp architecture stores weights of these types; its CPU kernels crash (SIGSEGV in
+// mul_mat, GGML_ABORT in binary ops) when a file claims them.
+const NON_WEIGHT_TYPES = new Set(['i8', 'i16', 'i32', 'i64', 'f64']);
+
+function checkTensorTypes(file: GgufFile): string | undefined {
+  const t = file.tensors.find((x) => NON_WEIGHT_TYPES.has(x.type));
+  return t && `tensor '${t.name}' has type ${t.type}; model weights must be floating-point or quantised`;
+}
+
+// The CPU backend's element-wise add/mul (norm weights, biases) takes an f32 activation and
+// aborts unless the weight is f32 too (ggml-cpu/binary-ops.cpp); converters always write f32.
+const ELEMENTWISE_TYPES = new Set(['f32']);
 const pad4 = (s: readonly number[]): number[] => [...s, 1, 1, 1, 1].slice(0, 4);
 const sameShape = (a: readonly number[], b: readonly number[]): boolean => pad4(a).every((v, i) => v === pad4(b)[i]);
 const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
@@ -102,7 +117,7 @@ function checkTensors(file: GgufFile, arch: string, h: Record<string, unknown>, 
       continue;
     }
     if (!sameShape(t.shape, s.shape)) return `tensor '${s.name}' has shape ${fmt(t.shape)}; the hyperparameters imply ${fmt(s.shape)}`;
-    if (s.elementwise && !FLOAT_TYPES.has(t.type)) return `tensor '${s.name}' has type ${t.type}; element-wise weights must be f32, f16 or bf16`;
+    if (s.elementwise && !ELEMENTWISE_TYPES.has(t.type)) return `tensor '${s.name}' has type ${t.type}; element-wise weights (norms, biases) must be f32`;
   }
   return undefined;
 }
@@ -112,7 +127,9 @@ function checkTensors(file: GgufFile, arch: string, h: Record<string, unknown>, 
  * exact data layout llama.cpp requires), the tokenizer metadata (known tokenizer model, token
  * arrays of equal length, unique tokens, special-token ids inside the vocabulary), and for known
  * architectures (see ARCH_SPECS) the hyperparameters' presence, types and consistency and every
- * tensor's presence and shape. Unknown architectures get the container and tokenizer checks only.
+ * tensor's presence and shape. Every architecture gets the container and tokenizer checks, the
+ * hyperparameter assertions llama.cpp makes for all architectures (see genericHparams), 32-byte
+ * aligned tensor data and floating-point or quantised tensor types.
  * Throws `LoomError('INVALID_GGUF')` naming the file and the first problem found.
  */
 export async function validateModelFile(path: string, options: ValidateModelOptions = {}): Promise<ModelFileCheck> {
@@ -133,17 +150,22 @@ export async function validateModelFile(path: string, options: ValidateModelOpti
   const tokenizer = validateTokenizer(file.kv);
   if (typeof tokenizer === 'string') reject(tokenizer);
   const nVocab = tokenizer.nVocab;
+  // Without a vocabulary llama.cpp loads the model, then GGML_ASSERTs on the first tokenize.
+  if (nVocab === undefined) reject('the file has no vocabulary (tokenizer.ggml.model and tokenizer.ggml.tokens); llama-loom needs one to tokenize');
 
+  if (options.vocabOnly) return { file, architecture, architectureChecked: false, nVocab };
+  const typeProblem = checkTensorTypes(file);
+  if (typeProblem) reject(typeProblem);
   const spec = ARCH_SPECS.get(architecture);
-  if (!spec || options.vocabOnly) return { file, architecture, architectureChecked: false, nVocab };
   let h: Record<string, unknown>;
   try {
+    genericHparams(hparamReader(architecture, file.kv));
+    if (!spec) return { file, architecture, architectureChecked: false, nVocab };
     h = spec.hparams(hparamReader(architecture, file.kv));
   } catch (err) {
     if (err instanceof SpecProblem) return reject(err.message);
     throw err;
   }
-  if (nVocab === undefined) reject('tokenizer.ggml.tokens is missing; a model needs a vocabulary');
   const declared = file.kv.get(`${architecture}.vocab_size`);
   if (declared && (declared.type !== 'u32' || declared.value !== nVocab)) {
     reject(`${architecture}.vocab_size (${String(declared.value)}) does not match the ${nVocab} tokens in tokenizer.ggml.tokens`);

@@ -86,7 +86,7 @@ const mutations: Array<[string, (m: Editable) => void, RegExp]> = [
     const t = tensor(m, 'output_norm.weight');
     t.type = 'q8_0';
     t.data = new Uint8Array(68);
-  }, /tensor 'output_norm\.weight' has type q8_0; element-wise weights must be f32, f16 or bf16/],
+  }, /tensor 'output_norm\.weight' has type q8_0; element-wise weights \(norms, biases\) must be f32/],
 ];
 
 test.each(mutations)('rejects: %s', async (_name, edit, pattern) => {

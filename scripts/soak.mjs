@@ -1,0 +1,119 @@
+#!/usr/bin/env node
+// Soak test (npm run soak): many generations on one context, then many load/dispose cycles,
+// sampling the process's resident memory. Prints RSS growth after warm-up (the first 10 %) for
+// each phase, the goal being < 5 %, and the growth over the second half: a leak grows steadily,
+// while glibc's per-thread malloc arenas and V8 grow in a few steps and then stay flat (with
+// MALLOC_ARENA_MAX=1 the load-cycle growth disappears). Exit code 1 when a phase is above the
+// goal after warm-up and still growing in its second half (> 1 %).
+// Options: --generations 2000 --cycles 200 --tokens 16.
+// Uses the built library (dist/; rebuilt when lib/ is newer) and a tiny random-weight model.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, renameSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const { values } = parseArgs({
+  options: {
+    generations: { type: 'string', default: '2000' },
+    cycles: { type: 'string', default: '200' },
+    tokens: { type: 'string', default: '16' },
+  },
+});
+const generations = Number(values.generations);
+const cycles = Number(values.cycles);
+const tokens = Number(values.tokens);
+for (const [name, v] of [['generations', generations], ['cycles', cycles], ['tokens', tokens]]) {
+  if (!Number.isInteger(v) || v < 10) throw new RangeError(`--${name} must be an integer >= 10; received ${v}`);
+}
+
+function newestTs(dir) {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestTs(p) : e.name.endsWith('.ts') ? statSync(p).mtimeMs : 0);
+  }
+  return newest;
+}
+const distIndex = join(root, 'dist', 'index.js');
+if (!existsSync(distIndex) || statSync(distIndex).mtimeMs < newestTs(join(root, 'lib'))) {
+  try {
+    execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+  } catch (err) {
+    if (!existsSync(distIndex)) throw err; // tsc still emits when unrelated files fail to type-check
+  }
+}
+const lib = await import(pathToFileURL(distIndex).href);
+
+// A forced full GC before each sample keeps garbage that is merely uncollected out of the figures.
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc');
+const sample = () => { gc(); gc(); const u = process.memoryUsage(); return { rss: u.rss / 2 ** 20, heap: u.heapUsed / 2 ** 20 }; };
+
+const modelPath = join(root, '.cache', 'fixtures', 'soak-tiny-f32.gguf');
+if (!existsSync(modelPath)) {
+  mkdirSync(dirname(modelPath), { recursive: true });
+  const tmp = `${modelPath}.${process.pid}.tmp`;
+  await lib.gguf.writeLlamaFixture(tmp, { nEmbd: 64, nLayer: 2, nHead: 4, nHeadKv: 2, nFf: 128, nCtx: 256, seed: 1, type: 'f32', vocab: { kind: 'tiny' } });
+  renameSync(tmp, modelPath);
+}
+
+/** Runs `n` steps, sampling RSS every `every`; growth is measured from the end of the first 10 %. */
+async function phase(name, n, every, step) {
+  const samples = [];
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    await step(i);
+    if ((i + 1) % every === 0) samples.push({ at: i + 1, ...sample() });
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const warm = samples.find((s) => s.at >= n / 10) ?? samples[0];
+  const mid = samples[Math.floor(samples.length / 2) - 1];
+  const last = samples[samples.length - 1];
+  const pct = (a, b) => ((b - a) / a) * 100;
+  const growth = pct(warm.rss, last.rss);
+  console.log(`\n${name}: ${n} in ${seconds.toFixed(1)} s`);
+  console.log(`  RSS (MiB) every ${every}: ${samples.map((s) => s.rss.toFixed(1)).join(' ')}`);
+  console.log(`  after warm-up (${warm.at}): ${warm.rss.toFixed(1)} MiB, end: ${last.rss.toFixed(1)} MiB, growth ${growth.toFixed(2)} %`);
+  // A leak grows at a steady rate; allocator and JIT warm-up flatten out, so the second half tells them apart.
+  console.log(`  second half (${mid.at} -> ${last.at}): ${pct(mid.rss, last.rss).toFixed(2)} %; JS heap ${warm.heap.toFixed(1)} -> ${last.heap.toFixed(1)} MiB`);
+  return { growth, late: pct(mid.rss, last.rss) };
+}
+
+const startRss = sample().rss;
+const model = await lib.loadModel(modelPath);
+const ctx = await model.createContext({ contextSize: 256, sequences: 4, threads: 2 });
+// Rotate through the strategies so every code path that holds buffers is exercised.
+const configs = [
+  { maxNewTokens: tokens },
+  { maxNewTokens: tokens, doSample: true, temperature: 0.9, topK: 40, topP: 0.95 },
+  { maxNewTokens: tokens, numBeams: 3, numReturnSequences: 2 },
+  { maxNewTokens: tokens, doSample: true, numReturnSequences: 4, repetitionPenalty: 1.2 },
+];
+const prompts = ['Once upon a time', 'The quick brown fox', 'In the beginning', 'Water is'];
+let generated = 0;
+const genGrowth = await phase(`generations (${tokens} new tokens each, one context)`, generations, generations / 20, async (i) => {
+  const res = await lib.generate(ctx, prompts[i % prompts.length], { ...configs[i % configs.length], seed: i });
+  generated += res.tokens.length;
+});
+ctx.dispose();
+model.dispose();
+
+const cycleGrowth = await phase('load / context / decode / dispose cycles', cycles, cycles / 20, async () => {
+  const m = await lib.loadModel(modelPath);
+  const c = await m.createContext({ contextSize: 128, threads: 2 });
+  await c.decode({ tokens: m.tokenize('Hello there') });
+  c.logits();
+  c.dispose();
+  m.dispose();
+});
+
+console.log(`\nstart ${startRss.toFixed(1)} MiB; ${generated} tokens generated`);
+const goal = 5;
+const leaking = (p) => p.growth >= goal && p.late > 1;
+console.log(`RSS growth after warm-up: generations ${genGrowth.growth.toFixed(2)} %, load cycles ${cycleGrowth.growth.toFixed(2)} % (goal < ${goal} %)`);
+console.log(`second-half growth: generations ${genGrowth.late.toFixed(2)} %, load cycles ${cycleGrowth.late.toFixed(2)} % -> ${leaking(genGrowth) || leaking(cycleGrowth) ? 'STILL GROWING: possible leak' : 'flat'}`);
+if (leaking(genGrowth) || leaking(cycleGrowth)) process.exitCode = 1;
