@@ -23,3 +23,5 @@ import { validateModelFile } from './gguf/validate.js';
 // Refuse files that would make llama.cpp abort the process before it ever opens them.
 preloadCheck.fn = async (path, vocabOnly) => { await validateModelFile(path, { vocabOnly }); };
 export { pipeline, kwargsToOptions, type TextGenerationPipeline, type TextGenerationKwargs, type TextGenerationOutput } from './pipeline.js';
+export { trainModel, quantizeModel, saveModel, QUANTIZE_TYPES, type TrainOptions, type TrainSummary, type TrainProgress, type QuantizeType } from './train/train.js';
+export { runRecipe, type RecipeOptions, type RecipeResult } from './train/recipe.js';

@@ -185,6 +185,8 @@ export interface NativeAddon {
     }>;
     abort(): void;
   };
+  /** llama_model_quantize off the JS thread; `metadata` overrides string keys in the output. */
+  quantize?(src: string, dst: string, type: string, metadata?: Record<string, string>): Promise<void>;
 }
 
 const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..');

@@ -7,6 +7,7 @@
 #include "model.h"
 #include "sampler.h"
 #include "state.h"
+#include "train.h"
 
 #include "ggml-backend.h"
 #include "ggml-cpu.h"
@@ -79,6 +80,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setForceCopy", Napi::Function::New(env, ContextWrap::SetForceCopy, "setForceCopy"));
   exports.Set("setLogger", Napi::Function::New(env, SetLogger, "setLogger"));
   exports.Set("systemInfo", Napi::Function::New(env, SystemInfo, "systemInfo"));
+  exports.Set("train", Napi::Function::New(env, Train, "train"));
+  exports.Set("quantize", Napi::Function::New(env, Quantize, "quantize"));
   return exports;
 }
 

@@ -13,7 +13,7 @@ import { prepareLlama } from './prepare-llama.mjs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(root, 'package.json'));
 const BACKENDS = ['cpu', 'cuda', 'metal', 'vulkan'];
-export const REFERENCE_TARGETS = ['llama-perplexity', 'llama-completion', 'llama-bench', 'loom-ref-logits'];
+export const REFERENCE_TARGETS = ['llama-perplexity', 'llama-completion', 'llama-bench', 'loom-ref-logits', 'loom-ref-perplexity'];
 
 function parseArgs(argv) {
   const opts = {

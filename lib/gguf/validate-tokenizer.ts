@@ -75,7 +75,8 @@ export function validateTokenizer(kv: Map<string, GgufMetadataEntry>): { nVocab:
     const e = kv.get(key);
     if (!e) continue;
     if (e.type !== 'u32') return `${key} must be of type u32; found ${describeType(e)}`;
-    if ((e.value as number) >= n) return `${key} is ${e.value as number}, outside the vocabulary of ${n} tokens`;
+    // 0xFFFFFFFF is how llama.cpp itself writes "unset" (LLAMA_TOKEN_NULL) when it saves a model.
+    if ((e.value as number) >= n && e.value !== 0xffffffff) return `${key} is ${e.value as number}, outside the vocabulary of ${n} tokens`;
   }
   return { nVocab: n };
 }

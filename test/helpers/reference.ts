@@ -1,6 +1,6 @@
 // Runs the C API reference harness (native/reference/loom-ref-logits.cpp), built from the same
 // llama.cpp tree but sharing no code with llama-loom.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,4 +31,26 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
   return m;
+}
+
+/**
+ * OpenMP threads that sleep instead of spinning while they wait: on a shared, oversubscribed
+ * machine spinning makes the reference tools 10-100× slower; results are unaffected.
+ */
+export const REFERENCE_ENV = { ...process.env, OMP_WAIT_POLICY: 'passive' };
+
+/**
+ * Runs llama-perplexity on `file` and parses its final `PPL = X +/- Y` line (as printed strings).
+ * It runs llama.cpp's unchanged perplexity code through loom-ref-perplexity, which only adds the
+ * logger flush the stock tool lacks (its last lines can be lost at exit on a loaded machine).
+ */
+export function llamaPerplexity(model: string, file: string, args: string[]): { ppl: string; stderr: string } {
+  let output = '';
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const r = spawnSync(referenceTool('loom-ref-perplexity'), ['-m', model, '-f', file, ...args], { encoding: 'utf8', env: REFERENCE_ENV });
+    output = `status ${r.status}, signal ${r.signal}\n${r.stdout}${r.stderr}`;
+    const m = /Final estimate: PPL = (\d+\.\d+) \+\/- (\d+\.\d+)/.exec(r.stdout + r.stderr);
+    if (m) return { ppl: m[1]!, stderr: m[2]! };
+  }
+  throw new Error(`llama-perplexity printed no final estimate:\n${output.slice(-2000)}`);
 }

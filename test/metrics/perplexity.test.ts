@@ -1,7 +1,6 @@
 // perplexity() against llama.cpp's own llama-perplexity on the same model and text file (its
 // `Final estimate: PPL = X +/- Y` line, compared to the 4 and 5 decimals it prints), and
 // scoreContinuation() against a log-softmax computed here from a plain Context.decode.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,13 +9,8 @@ import { perplexity, type PerplexityProgress } from '../../lib/metrics/perplexit
 import { scoreContinuation, scoreContinuations } from '../../lib/metrics/score.js';
 import { brownCorpusDirectory, brownTaggedToText } from '../../lib/train/corpus.js';
 import { fixturePath } from '../helpers/fixtures.js';
-import { referenceTool } from '../helpers/paths.js';
+import { llamaPerplexity as runLlamaPerplexity } from '../helpers/reference.js';
 
-/**
- * OpenMP threads that sleep instead of spinning while they wait: on a shared, oversubscribed
- * machine spinning makes the reference tool 10-100× slower; results are unaffected.
- */
-const REFERENCE_ENV = { ...process.env, OMP_WAIT_POLICY: 'passive' };
 let dir: string;
 let tiny: Model;
 let spm: Model;
@@ -31,19 +25,8 @@ function brownText(chars: number): string {
   return parts.join('\n\n').slice(0, chars).trimEnd();
 }
 
-/**
- * Runs llama-perplexity and parses its final line. The tool logs through an asynchronous logger
- * that can drop its last lines at exit on a loaded machine, so a run without them is repeated.
- */
 function llamaPerplexity(model: string, file: string, ctx: number, batch: number): { ppl: string; stderr: string } {
-  let output = '';
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const r = spawnSync(referenceTool('llama-perplexity'), ['-m', model, '-f', file, '-c', String(ctx), '-b', String(batch), '-t', '2'], { encoding: 'utf8', env: REFERENCE_ENV });
-    output = `status ${r.status}, signal ${r.signal}\n${r.stdout}${r.stderr}`;
-    const m = /Final estimate: PPL = (\d+\.\d+) \+\/- (\d+\.\d+)/.exec(r.stdout + r.stderr);
-    if (m) return { ppl: m[1]!, stderr: m[2]! };
-  }
-  throw new Error(`llama-perplexity printed no final estimate:\n${output.slice(-2000)}`);
+  return runLlamaPerplexity(model, file, ['-c', String(ctx), '-b', String(batch), '-t', '2']);
 }
 
 beforeAll(async () => {
