@@ -8,7 +8,7 @@
 import { Context } from '../context.js';
 import { abortError, isLoomError, LoomError } from '../errors.js';
 import { Model } from '../model.js';
-import { checkFunction, checkInteger, checkObject, checkSignal, checkString, fail } from '../validate.js';
+import { checkFunction, checkInteger, checkObject, checkSignal, checkTokens, fail, isTypedArrayOf } from '../validate.js';
 
 /** Options of {@link perplexity}; defaults are llama-perplexity's. */
 export interface PerplexityOptions {
@@ -128,9 +128,9 @@ function createPerplexityContext(model: Model, p: Plan, threads: number | undefi
  * disposed. A given Context must hold that many sequences and cells; when it runs several chunks
  * in parallel over a unified KV cache the last printed digits may differ from the tool's.
  */
-export async function perplexity(target: Model | Context, text: string, options: PerplexityOptions = {}): Promise<PerplexityResult> {
+export async function perplexity(target: Model | Context, text: string | Int32Array, options: PerplexityOptions = {}): Promise<PerplexityResult> {
   if (!(target instanceof Model) && !(target instanceof Context)) fail('target', 'a Model or a Context', target);
-  checkString('text', text);
+  if (typeof text !== 'string' && !isTypedArrayOf(text, 'Int32Array')) fail('text', 'a string or an Int32Array of token ids', text);
   const o = resolveOptions(target, options);
   const p = plan(o.contextSize, o.batchSize);
   const model = target instanceof Context ? target.model : target;
@@ -139,7 +139,8 @@ export async function perplexity(target: Model | Context, text: string, options:
   if (o.signal?.aborted) throw abortError('perplexity', o.signal);
 
   const t0 = performance.now();
-  const tokens = model.tokenize(text, { addSpecial: true, parseSpecial: false });
+  // Token ids stand for text the caller already tokenised (with BOS), e.g. a held-out split.
+  const tokens = typeof text === 'string' ? model.tokenize(text, { addSpecial: true, parseSpecial: false }) : checkTokens('text', text, model.vocabSize);
   if (tokens.length < 2 * p.nCtx) {
     throw new RangeError(`perplexity needs at least 2 × contextSize = ${2 * p.nCtx} tokens of text ` +
       `(as llama-perplexity does); the text tokenises to only ${tokens.length}`);

@@ -11,6 +11,7 @@
 import { open, rm } from 'node:fs/promises';
 import { abortError, LoomError } from '../errors.js';
 import { Context } from '../context.js';
+import { perplexity } from '../metrics/perplexity.js';
 import type { GgufMetadataInput } from '../gguf/metadata-encode.js';
 import { readGguf } from '../gguf/reader.js';
 import { SPECIAL_TOKEN_KEYS } from '../gguf/validate-tokenizer.js';
@@ -165,56 +166,33 @@ export interface PerplexityResult {
 }
 
 /**
- * Perplexity of `tokens` the way llama.cpp's llama-perplexity computes it: the tokens (normally
- * text tokenized with BOS) are cut into ⌊n / contextSize⌋ chunks, each chunk's first token is
- * replaced by BOS when the vocabulary adds one, the chunk is decoded from an empty cache and only
- * the predictions in its second half are scored (positions contextSize/2 … contextSize−2, each
- * predicting the next token). `maxChunks` evaluates only the first chunks. The context needs
- * `batchSize` ≥ `contextSize` (default: the whole context).
+ * Perplexity of `tokens` (text tokenized with BOS) as llama-perplexity computes it — through
+ * {@link perplexity} with one chunk per decode — plus bits per byte of the scored tokens.
+ * `maxChunks` evaluates only the first chunks (at least 2, as llama-perplexity needs). The context
+ * needs `batchSize` ≥ `contextSize` (default: the whole context).
  */
 export async function evaluatePerplexity(context: Context, tokens: Int32Array | readonly number[], { contextSize = context.contextSize, maxChunks = Infinity } = {}): Promise<PerplexityResult> {
   if (!(context instanceof Context)) fail('context', 'a Context', context);
   const ids = checkTokens('tokens', tokens, context.vocabSize);
   checkInteger('contextSize', contextSize, { min: 4, max: Math.min(context.contextSize, context.batchSize) });
-  if (maxChunks !== Infinity) checkInteger('maxChunks', maxChunks, { min: 1 });
+  if (maxChunks !== Infinity) checkInteger('maxChunks', maxChunks, { min: 2 });
   const chunks = Math.min(Math.floor(ids.length / contextSize), maxChunks);
-  if (chunks < 1) fail('tokens', `at least contextSize = ${contextSize} tokens`, `${ids.length} tokens`, 'range');
-  const model = context.model;
-  const bos = model.info.addBos ? model.bos : null;
-  const first = Math.floor(contextSize / 2);
-  const scored = contextSize - first - 1;
-  const outputs = new Uint8Array(contextSize).fill(1, first);
-  const release = context.acquire('evaluatePerplexity');
-  let nll = 0;
-  let bytes = 0;
+  if (chunks < 2) fail('tokens', `at least 2 × contextSize = ${2 * contextSize} tokens`, `${ids.length} tokens`, 'range');
+  let result;
   try {
-    for (let c = 0; c < chunks; c++) {
-      const chunk = ids.slice(c * contextSize, (c + 1) * contextSize);
-      if (bos !== null) chunk[0] = bos;
-      context.clear();
-      await context.decode({ tokens: chunk, logits: outputs });
-      for (let j = 0; j < scored; j++) {
-        const target = chunk[first + j + 1]!;
-        nll += negativeLogLikelihood(context.logits(j), target);
-        bytes += model.tokenBytes(target).length;
-      }
-    }
+    result = await perplexity(context, ids.subarray(0, chunks * contextSize), { contextSize, batchSize: contextSize });
   } finally {
     context.clear();
-    release();
   }
-  const count = chunks * scored;
-  const meanNll = nll / count;
-  return { perplexity: Math.exp(meanNll), meanNll, tokens: count, bytes, bitsPerByte: nll / Math.LN2 / Math.max(1, bytes), chunks };
-}
-
-/** −log softmax(logits)[target], computed stably. */
-function negativeLogLikelihood(logits: Float32Array, target: number): number {
-  let max = -Infinity;
-  for (let i = 0; i < logits.length; i++) if (logits[i]! > max) max = logits[i]!;
-  let sum = 0;
-  for (let i = 0; i < logits.length; i++) sum += Math.exp(logits[i]! - max);
-  return Math.log(sum) + max - logits[target]!;
+  const first = Math.floor(contextSize / 2);
+  let bytes = 0;
+  for (let c = 0; c < chunks; c++) {
+    for (let j = first + 1; j < contextSize; j++) bytes += context.model.tokenBytes(ids[c * contextSize + j]!).length;
+  }
+  let nll = 0;
+  for (const v of result.nll) nll += v;
+  const count = result.nll.length;
+  return { perplexity: result.ppl, meanNll: nll / count, tokens: count, bytes, bitsPerByte: nll / Math.LN2 / Math.max(1, bytes), chunks };
 }
 
 /** Storage types {@link quantizeModel} can write. */
