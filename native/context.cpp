@@ -1,6 +1,10 @@
 #include "context.h"
 
+#include <condition_variable>
 #include <cstring>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
 
 namespace loom {
 
@@ -8,6 +12,101 @@ bool ContextWrap::force_copy_ = false;
 
 namespace {
 Napi::FunctionReference* g_context_ctor = nullptr;
+
+// Every decode of a context runs on that context's own thread, which hands the result straight
+// back to the JS thread. (The libuv pool would run successive decodes on whichever of its threads
+// is free, and ggml's OpenMP keeps one team of spinning workers per calling thread: hopping
+// between pool threads built several teams that spun against each other and doubled the
+// per-token time of small models.)
+struct DecodeJob {
+  ContextWrap* owner;
+  Napi::Promise::Deferred deferred;
+  Napi::ObjectReference owner_ref;  // keeps the context object alive while the decode runs
+  llama_context* ctx;
+  const llama_batch* batch;
+  int32_t rc = 0;
+};
+
+void DecodeDone(Napi::Env env, Napi::Function, std::nullptr_t*, DecodeJob* job);
+using DecodeTsfn = Napi::TypedThreadSafeFunction<std::nullptr_t, DecodeJob, DecodeDone>;
+
+class DecodeThread {
+ public:
+  explicit DecodeThread(Napi::Env env) : tsfn_(DecodeTsfn::New(env, "llama-loom:decode", 0, 1)) {
+    tsfn_.Unref(env);  // only a decode in flight keeps the process alive
+    thread_ = std::thread([this] { Loop(); });
+  }
+  ~DecodeThread() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+  // Queues one decode (JS thread); DecodeDone runs on the JS thread when it is finished.
+  void Post(Napi::Env env, DecodeJob* job) {
+    tsfn_.Ref(env);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      job_ = job;
+    }
+    wake_.notify_all();
+  }
+  void Idle(Napi::Env env) { tsfn_.Unref(env); }
+  void Release() { tsfn_.Release(); }
+
+ private:
+  void Loop() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    for (;;) {
+      wake_.wait(lock, [this] { return job_ != nullptr || stop_; });
+      if (stop_) return;
+      DecodeJob* job = job_;
+      job_ = nullptr;
+      lock.unlock();
+      job->rc = llama_decode(job->ctx, *job->batch);
+      tsfn_.NonBlockingCall(job);
+      lock.lock();
+    }
+  }
+
+  DecodeTsfn tsfn_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stop_ = false;
+  DecodeJob* job_ = nullptr;
+  std::thread thread_;
+};
+
+std::mutex g_decode_threads_mutex;
+std::unordered_map<const void*, std::unique_ptr<DecodeThread>> g_decode_threads;
+
+DecodeThread* DecodeThreadFor(Napi::Env env, const void* owner) {
+  std::lock_guard<std::mutex> lock(g_decode_threads_mutex);
+  std::unique_ptr<DecodeThread>& t = g_decode_threads[owner];
+  if (!t) t.reset(new DecodeThread(env));
+  return t.get();
+}
+
+DecodeThread* FindDecodeThread(const void* owner) {
+  std::lock_guard<std::mutex> lock(g_decode_threads_mutex);
+  auto it = g_decode_threads.find(owner);
+  return it == g_decode_threads.end() ? nullptr : it->second.get();
+}
+
+// Stops and joins the owner's decode thread (JS thread; it is idle: no decode is in flight).
+void ReleaseDecodeThread(const void* owner) {
+  std::unique_ptr<DecodeThread> t;
+  {
+    std::lock_guard<std::mutex> lock(g_decode_threads_mutex);
+    auto it = g_decode_threads.find(owner);
+    if (it == g_decode_threads.end()) return;
+    t = std::move(it->second);
+    g_decode_threads.erase(it);
+  }
+  t->Release();
+}
 
 // Checked by llama.cpp between graph nodes: lets dispose() and abort() stop a decode promptly.
 bool AbortCallback(void* data) { return static_cast<std::atomic<bool>*>(data)->load(); }
@@ -55,48 +154,49 @@ class CreateWorker : public Napi::AsyncWorker {
 };
 }  // namespace
 
-class DecodeWorker : public Napi::AsyncWorker {
+// Settles a decode's promise on the JS thread (a friend of ContextWrap).
+class DecodeWorker {
  public:
-  DecodeWorker(Napi::Env env, ContextWrap* owner, Napi::Object owner_obj)
-      : Napi::AsyncWorker(env, "llama-loom:decode"),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        owner_(owner),
-        owner_ref_(Napi::Persistent(owner_obj)) {}
-  Napi::Promise Promise() { return deferred_.Promise(); }
-
- protected:
-  void Execute() override { rc_ = llama_decode(owner_->ctx_.get(), *owner_->batch_); }
-  void OnOK() override {
-    Napi::Env env = Env();
+  static void Done(Napi::Env env, DecodeJob* job) {
+    std::unique_ptr<DecodeJob> owned(job);
+    if (env == nullptr) return;  // the environment is shutting down
     Napi::HandleScope scope(env);
-    bool disposed = owner_->dispose_pending_;
-    if (rc_ != 0) owner_->output_rows_.clear();
-    owner_->DecodeFinished();
-    if (rc_ == 0 && !disposed) {
-      deferred_.Resolve(env.Undefined());
+    ContextWrap* owner = job->owner;
+    int32_t rc = job->rc;
+    if (DecodeThread* t = FindDecodeThread(owner)) t->Idle(env);
+    bool disposed = owner->dispose_pending_;
+    if (rc != 0) owner->output_rows_.clear();
+    owner->DecodeFinished();
+    if (rc == 0 && !disposed) {
+      job->deferred.Resolve(env.Undefined());
       return;
     }
     const char* code = "DECODE_FAILED";
-    std::string msg = "llama_decode failed with status " + std::to_string(rc_);
-    if (disposed || rc_ == 2) {
+    std::string msg = "llama_decode failed with status " + std::to_string(rc);
+    if (disposed || rc == 2) {
       code = disposed ? "DISPOSED" : "ABORTED";
       msg = disposed ? "the context was disposed during the decode" : "the decode was aborted";
-    } else if (rc_ == 1) {
+    } else if (rc == 1) {
       code = "NO_KV_SLOT";
       msg = "no KV cache slot for the batch: the context is full (free sequences or use a larger contextSize)";
-    } else if (rc_ == -1) {
+    } else if (rc == -1) {
       code = "INVALID_BATCH";
       msg = "llama.cpp rejected the batch (invalid token, position or sequence id)";
     }
-    deferred_.Reject(CodedError(env, code, msg).Value());
+    job->deferred.Reject(CodedError(env, code, msg).Value());
   }
 
- private:
-  Napi::Promise::Deferred deferred_;
-  ContextWrap* owner_;
-  Napi::ObjectReference owner_ref_;  // keeps the context object alive while the worker runs
-  int32_t rc_ = 0;
+  static Napi::Promise Start(Napi::Env env, ContextWrap* owner, Napi::Object owner_obj) {
+    auto* job = new DecodeJob{owner, Napi::Promise::Deferred::New(env), Napi::Persistent(owner_obj), owner->ctx_.get(), owner->batch_.get()};
+    Napi::Promise promise = job->deferred.Promise();
+    DecodeThreadFor(env, owner)->Post(env, job);
+    return promise;
+  }
 };
+
+namespace {
+void DecodeDone(Napi::Env env, Napi::Function, std::nullptr_t*, DecodeJob* job) { DecodeWorker::Done(env, job); }
+}  // namespace
 
 Napi::Function ContextWrap::Init(Napi::Env env) {
   Napi::Function fn = DefineClass(env, "NativeContext", {
@@ -182,6 +282,7 @@ ContextWrap::ContextWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Cont
 ContextWrap::~ContextWrap() { FreeNative(); }
 
 void ContextWrap::FreeNative() {
+  ReleaseDecodeThread(this);
   batch_.reset();
   ctx_.reset();
   model_.reset();
@@ -273,10 +374,7 @@ Napi::Value ContextWrap::Decode(const Napi::CallbackInfo& info) {
   DetachViews();  // llama.cpp overwrites (or reallocates) the output buffer during this decode
   output_rows_ = std::move(rows);
   busy_.store(true);
-  auto* worker = new DecodeWorker(env, this, info.This().As<Napi::Object>());
-  Napi::Promise promise = worker->Promise();
-  worker->Queue();
-  return promise;
+  return DecodeWorker::Start(env, this, info.This().As<Napi::Object>());
 }
 
 int32_t ContextWrap::ResolveRow(const Napi::Value& v) const {

@@ -13,9 +13,10 @@ import { chrfCommand } from './commands/chrf.js';
 import { rougeCommand } from './commands/rouge.js';
 import { perplexityCommand } from './commands/perplexity.js';
 import { evalCommand } from './commands/eval.js';
+import { benchCommand } from './commands/bench.js';
 
 export const COMMANDS: Command[] = [
-  generateCommand, perplexityCommand, evalCommand, inspectCommand, pullCommand, modelsCommand, bleuCommand, chrfCommand, rougeCommand,
+  generateCommand, perplexityCommand, evalCommand, benchCommand, inspectCommand, pullCommand, modelsCommand, bleuCommand, chrfCommand, rougeCommand,
 ];
 
 function version(): string {

@@ -1,5 +1,4 @@
 // `llama-loom perplexity` and `llama-loom eval` run in-process through memoryIo.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,13 +8,8 @@ import { UsageError } from '../../lib/cli/command.js';
 import { brownCorpusDirectory, brownTaggedToText } from '../../lib/train/corpus.js';
 import { fixturePath } from '../helpers/fixtures.js';
 import { memoryIo } from '../helpers/io.js';
-import { referenceTool } from '../helpers/paths.js';
+import { llamaPerplexity } from '../helpers/reference.js';
 
-/**
- * OpenMP threads that sleep instead of spinning while they wait: on a shared, oversubscribed
- * machine spinning makes the reference tool 10-100× slower; results are unaffected.
- */
-const REFERENCE_ENV = { ...process.env, OMP_WAIT_POLICY: 'passive' };
 let dir: string;
 let modelPath: string;
 let textFile: string;
@@ -32,12 +26,8 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function referenceFinalLine(ctx: number, batch: number): string {
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const r = spawnSync(referenceTool('llama-perplexity'), ['-m', modelPath, '-f', textFile, '-c', String(ctx), '-b', String(batch), '-t', '2'], { encoding: 'utf8', env: REFERENCE_ENV });
-    const m = /Final estimate: PPL = \d+\.\d+ \+\/- \d+\.\d+/.exec(r.stdout + r.stderr);
-    if (m) return m[0];
-  }
-  throw new Error('llama-perplexity printed no final estimate');
+  const { ppl, stderr } = llamaPerplexity(modelPath, textFile, ['-c', String(ctx), '-b', String(batch), '-t', '2']);
+  return `Final estimate: PPL = ${ppl} +/- ${stderr}`;
 }
 
 describe('llama-loom perplexity', () => {

@@ -53,13 +53,22 @@ export async function decodeSinglePath(ctx: StrategyContext): Promise<DecodingRe
       const s = live[j]!;
       const p = paths[s]!;
       const row = rows[rowOf[j]!]!;
-      const lse = logSumExp(row, rowMax(row));
-      let scores = row;
-      if (processors.length > 0) {
-        scratch.set(row);
-        scores = processors.process(p.ids.subarray(0, p.length), scratch);
+      let token: number;
+      let lse: number;
+      if (processors.length === 0 && !cfg.doSample) {
+        // Plain greedy: the argmax pass also yields the row maximum the log-softmax needs.
+        token = argmax(row);
+        const max = row[token]!;
+        lse = logSumExp(row, max === max ? max : -Infinity);
+      } else {
+        lse = logSumExp(row, rowMax(row));
+        let scores = row;
+        if (processors.length > 0) {
+          scratch.set(row);
+          scores = processors.process(p.ids.subarray(0, p.length), scratch);
+        }
+        token = cfg.doSample ? sampleFromScores(scores, rng, weights) : argmax(scores);
       }
-      let token = cfg.doSample ? sampleFromScores(scores, rng, weights) : argmax(scores);
       if (token < 0) token = argmax(row); // every token filtered: fall back to the raw best
       p.logprobs[p.length - prompt.length] = row[token]! - lse;
       p.ids[p.length++] = token;

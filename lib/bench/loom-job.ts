@@ -1,0 +1,116 @@
+// One llama-loom run: load, prompt → first token, then generation with each strategy (greedy,
+// top-k/top-p/temperature in TypeScript, llama.cpp's native sampler chain, 4-beam search, and a
+// bare decode loop that samples nothing, the like of llama-bench's tg test).
+import { generate, loadModel, NativeSampler } from '../index.js';
+import type { Context } from '../context.js';
+import { promptTokenIds, rotate, SAMPLING, type JobResult, type JobSpec, type StrategyFigures } from './job.js';
+import { withLoopDelay } from './loop-delay.js';
+import { warmUpDecoding } from './synthetic.js';
+
+/** Strategy ids llama-loom reports, in their default order. */
+export const LOOM_STRATEGIES = ['greedy', 'sampling', 'native-chain', 'beam-4', 'decode-only'] as const;
+
+function figures(tokens: number, totalMs: number, stepMs: number): StrategyFigures {
+  return { tokens, tokensPerSecond: totalMs > 0 ? (tokens * 1000) / totalMs : 0, stepMs };
+}
+
+/** Greedy / sampling / beam search through `generate()`, from a one-token (BOS) prompt. */
+async function viaGenerate(ctx: Context, bos: number, maxNewTokens: number, options: Parameters<typeof generate>[2]): Promise<StrategyFigures> {
+  const t0 = performance.now();
+  const r = await generate(ctx, [bos], { ...options, maxNewTokens });
+  const totalMs = performance.now() - t0;
+  const steps = r.timings.generatedTokens;
+  // Each step is one batched decode; the first token comes from the prompt's decode.
+  return figures(steps + 1, totalMs, steps > 0 ? r.timings.generationMs / steps : NaN);
+}
+
+/** Decodes one token at a time; `pick` chooses the next token after each decode. */
+async function decodeLoop(ctx: Context, bos: number, count: number, pick: (step: number) => number): Promise<StrategyFigures> {
+  ctx.clear();
+  const t0 = performance.now();
+  let token = bos;
+  let afterFirst = t0;
+  for (let i = 0; i < count; i++) {
+    await ctx.decode({ tokens: [token], positions: [i] });
+    token = pick(i);
+    if (i === 0) afterFirst = performance.now();
+  }
+  const t1 = performance.now();
+  return figures(count, t1 - t0, count > 1 ? (t1 - afterFirst) / (count - 1) : NaN);
+}
+
+/** Runs the llama-loom job in this process. */
+export async function runLoomJob(spec: JobSpec): Promise<JobResult> {
+  const t0 = performance.now();
+  const model = await loadModel(spec.modelPath);
+  const loadMs = performance.now() - t0;
+  try {
+    const ctx = await model.createContext({
+      contextSize: Math.max(spec.promptTokens, spec.genTokens, spec.strategyTokens) + 16,
+      batchSize: spec.promptTokens,
+      threads: spec.threads,
+      sequences: 4,
+    });
+    try {
+      const bos = model.bos ?? 1;
+      const V = model.vocabSize;
+      const native = new NativeSampler({ ...SAMPLING, seed: spec.seed });
+      const sampling = { doSample: true, ...SAMPLING, seed: spec.seed };
+      let fixed = spec.seed;
+      const nextFixed = () => (fixed = (fixed * 1103515245 + 12345) >>> 0) % (V - 3) + 3;
+
+      // Warm-up: V8 optimises the decoding paths on synthetic rows (no decode needed), then a few
+      // real generations touch the weights and the context's buffers.
+      await warmUpDecoding(V, [{}, sampling, { numBeams: 4 }]);
+      await viaGenerate(ctx, bos, 4, {});
+      await viaGenerate(ctx, bos, 4, sampling);
+      await viaGenerate(ctx, bos, 3, { numBeams: 4 });
+
+      // Prompt → first token.
+      const prompt = promptTokenIds(spec.promptTokens, spec.vocabSize, spec.seed);
+      let first = 0;
+      const p0 = performance.now();
+      await generate(ctx, prompt, { maxNewTokens: 1 }, () => {
+        if (first === 0) first = performance.now();
+      });
+      const ttftMs = (first || performance.now()) - p0;
+
+      const runs: Record<(typeof LOOM_STRATEGIES)[number], () => Promise<StrategyFigures>> = {
+        'greedy': () => viaGenerate(ctx, bos, spec.genTokens, {}),
+        'sampling': () => viaGenerate(ctx, bos, spec.strategyTokens, sampling),
+        'native-chain': () => decodeLoop(ctx, bos, spec.strategyTokens, () => native.sample(ctx, -1)),
+        'beam-4': () => viaGenerate(ctx, bos, spec.strategyTokens, { numBeams: 4 }),
+        'decode-only': () => decodeLoop(ctx, bos, spec.genTokens, nextFixed),
+      };
+      const copiedBefore = ctx.logitsBytesCopied;
+      const strategies: Record<string, StrategyFigures> = {};
+      let loopDelay = { p50Ms: NaN, p99Ms: NaN, maxMs: NaN };
+      for (const id of rotate(LOOM_STRATEGIES, spec.rep)) {
+        if (id === 'greedy') {
+          const { value, delay } = await withLoopDelay(runs.greedy);
+          strategies.greedy = value;
+          loopDelay = delay;
+        } else {
+          strategies[id] = await runs[id]();
+        }
+      }
+      native.dispose();
+      const generated = Object.values(strategies).reduce((n, s) => n + s.tokens, 0);
+      return {
+        contender: 'llama-loom',
+        runtimeInitMs: 0,
+        loadMs,
+        ttftMs,
+        promptTokensPerSecond: (spec.promptTokens * 1000) / ttftMs,
+        strategies,
+        loopDelay,
+        logitsBytesPerToken: (ctx.logitsBytesCopied - copiedBefore) / generated,
+        peakRssBytes: process.resourceUsage().maxRSS * 1024,
+      };
+    } finally {
+      ctx.dispose();
+    }
+  } finally {
+    model.dispose();
+  }
+}

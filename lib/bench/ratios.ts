@@ -1,0 +1,41 @@
+// The ratios the benchmark exists to report, each with its goal (see bench/README.md).
+import type { JobResult } from './job.js';
+import { isFailed, pairedRatio, ratioEntry, type ModelResult, type RatioEntry } from './results.js';
+import type { SyntheticPair } from './synthetic.js';
+import { summarize } from './stats.js';
+
+const tg = (runs: JobResult[], id: string) => runs.map((r) => r.strategies[id]?.tokensPerSecond ?? NaN);
+const step = (runs: JobResult[], id: string) => runs.map((r) => r.strategies[id]?.stepMs ?? NaN);
+
+/** Ratios measured on one model, from runs that were interleaved repetition by repetition. */
+export function modelRatios(m: ModelResult, large: boolean): RatioEntry[] {
+  const out: RatioEntry[] = [];
+  const loom = m.llamaLoom && !isFailed(m.llamaLoom) ? m.llamaLoom.runs : undefined;
+  const lb = m.llamaBench && !isFailed(m.llamaBench) ? m.llamaBench.runs : undefined;
+  const nlc = m.nodeLlamaCpp && !isFailed(m.nodeLlamaCpp) ? m.nodeLlamaCpp.runs : undefined;
+  if (loom && lb) {
+    const lbTg = lb.map((r) => r.genTokensPerSecond);
+    out.push(ratioEntry(m.id, 'llama-loom greedy tg ÷ llama-bench tg', pairedRatio(tg(loom, 'greedy'), lbTg), { op: '>=', target: large ? 0.97 : 0.85 }));
+    out.push(ratioEntry(m.id, 'llama-loom decode-only tg ÷ llama-bench tg', pairedRatio(tg(loom, 'decode-only'), lbTg)));
+    out.push(ratioEntry(m.id, 'llama-loom pp ÷ llama-bench pp', pairedRatio(loom.map((r) => r.promptTokensPerSecond), lb.map((r) => r.promptTokensPerSecond ?? NaN))));
+  }
+  if (loom && nlc) {
+    out.push(ratioEntry(m.id, 'llama-loom greedy tg ÷ node-llama-cpp greedy tg', pairedRatio(tg(loom, 'greedy'), tg(nlc, 'greedy')), { op: '>=', target: 1 }));
+    out.push(ratioEntry(m.id, 'llama-loom sampling tg ÷ node-llama-cpp sampling tg', pairedRatio(tg(loom, 'sampling'), tg(nlc, 'sampling')), { op: '>=', target: 1 }));
+    out.push(ratioEntry(m.id, 'node-llama-cpp TTFT ÷ llama-loom TTFT', pairedRatio(nlc.map((r) => r.ttftMs), loom.map((r) => r.ttftMs))));
+  }
+  if (loom) {
+    out.push(ratioEntry(m.id, 'TS sampling step ÷ native chain step', pairedRatio(step(loom, 'sampling'), step(loom, 'native-chain')), { op: '<=', target: 1 }));
+    out.push(ratioEntry(m.id, 'beam-4 step ÷ greedy step', pairedRatio(step(loom, 'beam-4'), step(loom, 'greedy')), { op: '<=', target: 1.6 }));
+    out.push(ratioEntry(m.id, 'greedy tg ÷ ceiling (bandwidth ÷ model bytes)', summarize(tg(loom, 'greedy').map((v) => v / m.tgCeilingTokensPerSecond))));
+  }
+  return out;
+}
+
+/** TS ÷ native chain per-step cost on synthetic logits (same rows on both sides). */
+export function syntheticRatios(pairs: readonly SyntheticPair[]): RatioEntry[] {
+  return pairs.map((p) => {
+    const goal = p.task.startsWith('top-p') ? { op: '<=' as const, target: 1 } : undefined;
+    return ratioEntry('synthetic', `TS ${p.task} step ÷ native chain (V=${p.vocabSize})`, p.ratio, goal);
+  });
+}

@@ -1,0 +1,108 @@
+// The benchmark harness end to end in quick mode (structure and zero-copy only: never timings),
+// plus its pure helpers checked against hand-computed values and llama-bench's documented JSON.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseBenchArgs } from '../../lib/cli/commands/bench.js';
+import { ratioChartSvg } from '../../lib/bench/chart.js';
+import { writeBenchFiles } from '../../lib/bench/files.js';
+import { parseLlamaBenchJson } from '../../lib/bench/llama-bench.js';
+import { formatReport } from '../../lib/bench/report.js';
+import { isFailed, pairedRatio, ratioEntry } from '../../lib/bench/results.js';
+import { runBench } from '../../lib/bench/run.js';
+import { quantile, summarize } from '../../lib/bench/stats.js';
+import { UsageError } from '../../lib/cli/command.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+describe('stats', () => {
+  it('median, min, max and quantiles by linear interpolation (numpy default)', () => {
+    expect(summarize([3, 1, 2, 10])).toEqual({ median: 2.5, min: 1, max: 10, n: 4 });
+    // numpy.quantile([1, 2, 3, 4, 5], 0.9) = 4.6
+    expect(quantile([5, 1, 4, 2, 3], 0.9)).toBeCloseTo(4.6, 12);
+    expect(summarize([NaN, Infinity]).n).toBe(0);
+  });
+
+  it('pairs ratios repetition by repetition and checks goals on the median', () => {
+    const r = pairedRatio([10, 20, 30], [5, 10, 60]);
+    expect(r).toEqual({ median: 2, min: 0.5, max: 2, n: 3 });
+    expect(ratioEntry('m', 'x', r, { op: '>=', target: 1.5 }).met).toBe(true);
+    expect(ratioEntry('m', 'x', r, { op: '<=', target: 1.5 }).met).toBe(false);
+    expect(ratioEntry('m', 'x', summarize([])).met).toBeUndefined();
+  });
+});
+
+describe('llama-bench JSON', () => {
+  it('reads the pp and tg records of `llama-bench -o json`', () => {
+    // Field names as in llama.cpp tools/llama-bench (test::get_fields): n_prompt, n_gen, avg_ts.
+    const text = 'some log line\n[\n {"build_commit": "abc1234", "n_prompt": 512, "n_gen": 0, "avg_ts": 88.7, "samples_ts": [88.7]},\n' +
+      ' {"build_commit": "abc1234", "n_prompt": 0, "n_gen": 128, "avg_ts": 30.5, "samples_ts": [30.5]}\n]\n';
+    expect(parseLlamaBenchJson(text)).toEqual({ pp: 88.7, tg: 30.5, commit: 'abc1234' });
+    expect(() => parseLlamaBenchJson('no json here')).toThrow(/no JSON/);
+  });
+});
+
+describe('bench command line', () => {
+  it('maps options and rejects mistakes with a UsageError', () => {
+    const p = parseBenchArgs(['--quick', '-t', '3', '--contenders', 'llama-loom,llama-bench', '--in-process']);
+    expect(p).toEqual({ help: false, json: false, options: { quick: true, threads: 3, contenders: ['llama-loom', 'llama-bench'], isolate: false } });
+    expect(() => parseBenchArgs(['--contenders', 'ollama'])).toThrow(UsageError);
+    expect(() => parseBenchArgs(['-t', '0'])).toThrow(/--threads must be a positive integer/);
+    expect(() => parseBenchArgs(['--omp-wait-policy', 'busy'])).toThrow(UsageError);
+  });
+});
+
+describe('quick benchmark', () => {
+  const out = mkdtempSync(join(tmpdir(), 'loom-bench-test-'));
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  it('measures llama-loom (and llama-bench when built) with zero logits copies and writes the files', async () => {
+    const hasLlamaBench = existsSync(join(ROOT, 'build', 'bin', 'llama-bench'));
+    const results = await runBench({
+      repoRoot: ROOT, quick: true, isolate: false,
+      contenders: hasLlamaBench ? ['llama-bench', 'llama-loom'] : ['llama-loom'],
+    });
+    expect(results.mode).toBe('quick');
+    expect(results.models.map((m) => m.id)).toEqual(['default']);
+    const m = results.models[0]!;
+    expect(m.tgCeilingTokensPerSecond).toBeGreaterThan(0);
+    if (!m.llamaLoom || isFailed(m.llamaLoom)) throw new Error(`llama-loom failed: ${JSON.stringify(m.llamaLoom)}`);
+    const run = m.llamaLoom.runs[0]!;
+    expect(Object.keys(run.strategies).sort()).toEqual(['beam-4', 'decode-only', 'greedy', 'native-chain', 'sampling']);
+    expect(run.strategies['decode-only']!.tokens).toBe(m.genTokens);
+    expect(run.strategies['native-chain']!.tokens).toBe(m.strategyTokens);
+    // Zero-copy logits: nothing was copied into JS memory while generating.
+    expect(run.logitsBytesPerToken).toBe(0);
+    expect(m.llamaLoom.summary.logitsBytesPerToken.median).toBe(0);
+    if (hasLlamaBench) {
+      if (!m.llamaBench || isFailed(m.llamaBench)) throw new Error(`llama-bench failed: ${JSON.stringify(m.llamaBench)}`);
+      expect(m.llamaBench.runs).toHaveLength(1);
+      expect(results.ratios.map((r) => r.name)).toContain('llama-loom greedy tg ÷ llama-bench tg');
+    }
+    const names = results.ratios.map((r) => r.name);
+    expect(names).toEqual(expect.arrayContaining(['beam-4 step ÷ greedy step', 'TS sampling step ÷ native chain step']));
+    expect(results.synthetic.map((p) => [p.vocabSize, p.task])).toEqual([[32000, 'top-p 0.9 + temperature 0.8'], [32000, 'greedy argmax']]);
+    for (const r of results.ratios) if (r.goal && r.value.n > 0) expect(typeof r.met).toBe('boolean');
+
+    const files = await writeBenchFiles(results, out);
+    expect(JSON.parse(readFileSync(files.json, 'utf8'))).toEqual(JSON.parse(JSON.stringify(results)));
+    const svg = readFileSync(files.svg, 'utf8');
+    expect(svg.startsWith('<svg')).toBe(true);
+    const shown = results.ratios.filter((r) => r.value.n > 0 && Number.isFinite(r.value.median)).length;
+    expect(svg.match(/<rect x=/g)).toHaveLength(shown);
+    expect(formatReport(results)).toContain('Ratios (per-repetition pairs):');
+  });
+});
+
+describe('chart', () => {
+  it('escapes labels and draws one bar per finite ratio', () => {
+    const svg = ratioChartSvg([
+      ratioEntry('a<b', 'x & y', summarize([1.2]), { op: '>=', target: 1 }),
+      ratioEntry('m', 'missing', summarize([])),
+    ], 't');
+    expect(svg).toContain('a&lt;b · x &amp; y');
+    expect(svg.match(/<rect x=/g)).toHaveLength(1);
+    expect(svg).toContain('#2e9d57'); // met → green
+  });
+});
