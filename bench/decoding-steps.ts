@@ -4,6 +4,7 @@
 // selection). Rows are generated before timing, so the measured loop allocates nothing vocab-sized.
 import type { StepBackend } from '../lib/decoding/backend.js';
 import { runDecoding, type DecodingConfig } from '../lib/decoding/index.js';
+import { syntheticLogits as syntheticRows } from '../lib/bench/synthetic.js';
 
 /** One measured configuration. */
 export interface DecodingStepTiming {
@@ -32,23 +33,6 @@ const STRATEGIES: readonly { name: string; config: DecodingConfig }[] = [
   { name: 'min-p 0.05', config: { doSample: true, topK: 0, minP: 0.05, seed: 1 } },
   { name: 'beam search, 4 beams', config: { numBeams: 4 } },
 ];
-
-/** Gaussian logits (σ = 2.5) with six peaks 14–20 above the mean, the rough shape of a language model's output. */
-function syntheticRows(vocabSize: number, count: number, seed: number): Float32Array[] {
-  let s = seed >>> 0 || 1;
-  const uniform = () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return ((s >>> 0) + 0.5) / 4294967296;
-  };
-  return Array.from({ length: count }, () => {
-    const row = new Float32Array(vocabSize);
-    for (let i = 0; i < vocabSize; i++) row[i] = Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform()) * 2.5;
-    for (let p = 0; p < 6; p++) row[Math.floor(uniform() * vocabSize)] = 14 + uniform() * 6;
-    return row;
-  });
-}
 
 /** A backend serving precomputed rows and timestamping each step; it never ends a sequence. */
 class TimedBackend implements StepBackend {
