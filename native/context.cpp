@@ -1,10 +1,8 @@
 #include "context.h"
 
-#include <condition_variable>
 #include <cstring>
-#include <mutex>
-#include <thread>
-#include <unordered_map>
+
+#include "decode-thread.h"
 
 namespace loom {
 
@@ -12,101 +10,6 @@ bool ContextWrap::force_copy_ = false;
 
 namespace {
 Napi::FunctionReference* g_context_ctor = nullptr;
-
-// Every decode of a context runs on that context's own thread, which hands the result straight
-// back to the JS thread. (The libuv pool would run successive decodes on whichever of its threads
-// is free, and ggml's OpenMP keeps one team of spinning workers per calling thread: hopping
-// between pool threads built several teams that spun against each other and doubled the
-// per-token time of small models.)
-struct DecodeJob {
-  ContextWrap* owner;
-  Napi::Promise::Deferred deferred;
-  Napi::ObjectReference owner_ref;  // keeps the context object alive while the decode runs
-  llama_context* ctx;
-  const llama_batch* batch;
-  int32_t rc = 0;
-};
-
-void DecodeDone(Napi::Env env, Napi::Function, std::nullptr_t*, DecodeJob* job);
-using DecodeTsfn = Napi::TypedThreadSafeFunction<std::nullptr_t, DecodeJob, DecodeDone>;
-
-class DecodeThread {
- public:
-  explicit DecodeThread(Napi::Env env) : tsfn_(DecodeTsfn::New(env, "llama-loom:decode", 0, 1)) {
-    tsfn_.Unref(env);  // only a decode in flight keeps the process alive
-    thread_ = std::thread([this] { Loop(); });
-  }
-  ~DecodeThread() {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      stop_ = true;
-    }
-    wake_.notify_all();
-    if (thread_.joinable()) thread_.join();
-  }
-  // Queues one decode (JS thread); DecodeDone runs on the JS thread when it is finished.
-  void Post(Napi::Env env, DecodeJob* job) {
-    tsfn_.Ref(env);
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      job_ = job;
-    }
-    wake_.notify_all();
-  }
-  void Idle(Napi::Env env) { tsfn_.Unref(env); }
-  void Release() { tsfn_.Release(); }
-
- private:
-  void Loop() {
-    std::unique_lock<std::mutex> lock(mutex_);
-    for (;;) {
-      wake_.wait(lock, [this] { return job_ != nullptr || stop_; });
-      if (stop_) return;
-      DecodeJob* job = job_;
-      job_ = nullptr;
-      lock.unlock();
-      job->rc = llama_decode(job->ctx, *job->batch);
-      tsfn_.NonBlockingCall(job);
-      lock.lock();
-    }
-  }
-
-  DecodeTsfn tsfn_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stop_ = false;
-  DecodeJob* job_ = nullptr;
-  std::thread thread_;
-};
-
-std::mutex g_decode_threads_mutex;
-std::unordered_map<const void*, std::unique_ptr<DecodeThread>> g_decode_threads;
-
-DecodeThread* DecodeThreadFor(Napi::Env env, const void* owner) {
-  std::lock_guard<std::mutex> lock(g_decode_threads_mutex);
-  std::unique_ptr<DecodeThread>& t = g_decode_threads[owner];
-  if (!t) t.reset(new DecodeThread(env));
-  return t.get();
-}
-
-DecodeThread* FindDecodeThread(const void* owner) {
-  std::lock_guard<std::mutex> lock(g_decode_threads_mutex);
-  auto it = g_decode_threads.find(owner);
-  return it == g_decode_threads.end() ? nullptr : it->second.get();
-}
-
-// Stops and joins the owner's decode thread (JS thread; it is idle: no decode is in flight).
-void ReleaseDecodeThread(const void* owner) {
-  std::unique_ptr<DecodeThread> t;
-  {
-    std::lock_guard<std::mutex> lock(g_decode_threads_mutex);
-    auto it = g_decode_threads.find(owner);
-    if (it == g_decode_threads.end()) return;
-    t = std::move(it->second);
-    g_decode_threads.erase(it);
-  }
-  t->Release();
-}
 
 // Checked by llama.cpp between graph nodes: lets dispose() and abort() stop a decode promptly.
 bool AbortCallback(void* data) { return static_cast<std::atomic<bool>*>(data)->load(); }
@@ -194,9 +97,7 @@ class DecodeWorker {
   }
 };
 
-namespace {
 void DecodeDone(Napi::Env env, Napi::Function, std::nullptr_t*, DecodeJob* job) { DecodeWorker::Done(env, job); }
-}  // namespace
 
 Napi::Function ContextWrap::Init(Napi::Env env) {
   Napi::Function fn = DefineClass(env, "NativeContext", {

@@ -1,0 +1,87 @@
+// One decode thread per context, and the registry that finds it.
+#pragma once
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "context.h"
+
+namespace loom {
+
+// Every decode of a context runs on that context's own thread, which hands the result straight
+// back to the JS thread. (The libuv pool would run successive decodes on whichever of its threads
+// is free, and ggml's OpenMP keeps one team of spinning workers per calling thread: hopping
+// between pool threads built several teams that spun against each other and doubled the
+// per-token time of small models.)
+struct DecodeJob {
+  ContextWrap* owner;
+  Napi::Promise::Deferred deferred;
+  Napi::ObjectReference owner_ref;  // keeps the context object alive while the decode runs
+  llama_context* ctx;
+  const llama_batch* batch;
+  int32_t rc = 0;
+};
+
+// Settles the job on the JS thread (context.cpp).
+void DecodeDone(Napi::Env env, Napi::Function, std::nullptr_t*, DecodeJob* job);
+using DecodeTsfn = Napi::TypedThreadSafeFunction<std::nullptr_t, DecodeJob, DecodeDone>;
+
+class DecodeThread {
+ public:
+  explicit DecodeThread(Napi::Env env) : tsfn_(DecodeTsfn::New(env, "llama-loom:decode", 0, 1)) {
+    tsfn_.Unref(env);  // only a decode in flight keeps the process alive
+    thread_ = std::thread([this] { Loop(); });
+  }
+  ~DecodeThread() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+  // Queues one decode (JS thread); DecodeDone runs on the JS thread when it is finished.
+  void Post(Napi::Env env, DecodeJob* job) {
+    tsfn_.Ref(env);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      job_ = job;
+    }
+    wake_.notify_all();
+  }
+  void Idle(Napi::Env env) { tsfn_.Unref(env); }
+  void Release() { tsfn_.Release(); }
+
+ private:
+  void Loop() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    for (;;) {
+      wake_.wait(lock, [this] { return job_ != nullptr || stop_; });
+      if (stop_) return;
+      DecodeJob* job = job_;
+      job_ = nullptr;
+      lock.unlock();
+      job->rc = llama_decode(job->ctx, *job->batch);
+      tsfn_.NonBlockingCall(job);
+      lock.lock();
+    }
+  }
+
+  DecodeTsfn tsfn_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stop_ = false;
+  DecodeJob* job_ = nullptr;
+  std::thread thread_;
+};
+
+
+// The owner's thread, created on first use (JS thread).
+DecodeThread* DecodeThreadFor(Napi::Env env, const void* owner);
+DecodeThread* FindDecodeThread(const void* owner);
+// Stops and joins the owner's decode thread (JS thread; it is idle: no decode is in flight).
+void ReleaseDecodeThread(const void* owner);
+
+}  // namespace loom
