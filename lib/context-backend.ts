@@ -1,6 +1,6 @@
 import type { StepBackend } from './decoding/backend.js';
 import type { Context } from './context.js';
-import { abortError, LoomError } from './errors.js';
+import { LoomError } from './errors.js';
 
 /**
  * {@link StepBackend} over a llama.cpp context: each live sequence (beam or parallel sample) is
@@ -53,33 +53,13 @@ export class ContextBackend implements StepBackend {
     for (let s = this.maxLive - 1; s >= 1; s--) this.free.push(s);
     this.nextPos.fill(0);
     const t0 = performance.now();
-    // A long prompt is many decodes: an abort must stop the one running, not wait for them all.
-    const onAbort = () => ctx.abort();
-    this.signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      await this.evaluatePrompt(promptIds);
-    } finally {
-      this.signal?.removeEventListener('abort', onAbort);
-    }
+    // Context.evaluate splits the prompt into batches and lets the signal stop the running decode.
+    const row = await ctx.evaluate(promptIds, { signal: this.signal });
     this.decodeMs += performance.now() - t0;
     this.live[0] = 0;
     this.liveCount = 1;
     this.nextPos[0] = promptIds.length;
-    return ctx.logits(0);
-  }
-
-  private async evaluatePrompt(promptIds: Int32Array): Promise<void> {
-    const ctx = this.context;
-    for (let off = 0; off < promptIds.length; off += ctx.batchSize) {
-      if (this.signal?.aborted) throw abortError('prompt evaluation', this.signal);
-      const end = Math.min(promptIds.length, off + ctx.batchSize);
-      const n = end - off;
-      const positions = new Int32Array(n);
-      for (let i = 0; i < n; i++) positions[i] = off + i;
-      const outputs = new Uint8Array(n);
-      outputs[n - 1] = 1;
-      await ctx.decodePrepared([promptIds.subarray(off, end), positions, new Int32Array(n), outputs]);
-    }
+    return row;
   }
 
   async advance(parents: Int32Array, tokens: Int32Array): Promise<Float32Array[]> {
