@@ -1,4 +1,5 @@
 import { checkNumber } from '../../validate.js';
+import { rowKernels } from '../select/kernels.js';
 import type { LogitsProcessor } from './processor.js';
 
 /** Divides every score by `temperature` (> 0); below 1 sharpens the distribution, above 1 flattens it. */
@@ -10,8 +11,12 @@ export class TemperatureProcessor implements LogitsProcessor {
   }
 
   process(_inputIds: Int32Array, scores: Float32Array): Float32Array {
-    const inv = 1 / this.temperature;
-    for (let i = 0; i < scores.length; i++) scores[i] = scores[i]! * inv;
+    // float32 division by float32(T), as torch computes `scores / temperature` on a float32 row
+    // (dividing in float64 then rounding gives the same float32 result).
+    const t = Math.fround(this.temperature);
+    const simd = rowKernels();
+    if (simd) simd.divide(scores, t);
+    else for (let i = 0; i < scores.length; i++) scores[i] = scores[i]! / t;
     return scores;
   }
 }

@@ -1,4 +1,5 @@
 import { checkNumber } from '../../validate.js';
+import { rowKernels } from '../select/kernels.js';
 import { MassPrefixSelector } from '../select/mass-prefix.js';
 import { expWeights, rowMax } from '../select/row-stats.js';
 import { checkMinTokensToKeep } from './keep-count.js';
@@ -33,7 +34,9 @@ export class TopPProcessor implements LogitsProcessor {
     const total = expWeights(scores, max, this.weights);
     const sel = this.selector;
     sel.select(scores, this.weights, total, this.topP * total, this.minTokensToKeep, false, max);
-    for (let i = 0; i < n; i++) if (!sel.keeps(scores[i]!, i)) scores[i] = FILTER_VALUE;
+    const simd = rowKernels();
+    if (simd) simd.maskOutside(scores, sel.boundaryKey, sel.boundaryIndex);
+    else for (let i = 0; i < n; i++) if (!sel.keeps(scores[i]!, i)) scores[i] = FILTER_VALUE;
     return scores;
   }
 }

@@ -1,10 +1,14 @@
 import { fastExp } from './fast-exp.js';
+import { rowKernels } from './kernels.js';
 
 // Single-pass statistics over a scores row. Every helper skips NaN and treats -Infinity as
-// probability zero, so filtered rows behave like transformers' masked tensors.
+// probability zero, so filtered rows behave like transformers' masked tensors. Each runs on the
+// SIMD kernels when WebAssembly has them, and as a scalar loop otherwise.
 
 /** Largest value of `row` (or -Infinity when every entry is -Infinity/NaN). */
 export function rowMax(row: Float32Array): number {
+  const simd = rowKernels();
+  if (simd) return simd.max(row);
   let m = -Infinity;
   for (let i = 0; i < row.length; i++) {
     const v = row[i]!;
@@ -15,6 +19,8 @@ export function rowMax(row: Float32Array): number {
 
 /** Index of the largest value; the lowest index wins ties (as torch.argmax on CPU). */
 export function argmax(row: Float32Array): number {
+  const simd = rowKernels();
+  if (simd) return simd.argmax(row);
   let best = 0;
   let m = -Infinity;
   for (let i = 0; i < row.length; i++) {
@@ -31,8 +37,13 @@ export function argmax(row: Float32Array): number {
 export function logSumExp(row: Float32Array, max: number): number {
   if (max === -Infinity) return -Infinity;
   if (max === Infinity) return Infinity;
+  const simd = rowKernels();
+  if (simd) return max + Math.log(simd.sumExp(row, max));
   let sum = 0;
-  for (let i = 0; i < row.length; i++) sum += fastExp(row[i]! - max);
+  for (let i = 0; i < row.length; i++) {
+    const v = row[i]!;
+    if (v === v) sum += fastExp(v - max);
+  }
   return max + Math.log(sum);
 }
 
@@ -41,9 +52,12 @@ export function logSumExp(row: Float32Array, max: number): number {
  * the selection helpers share without recomputing exponentials.
  */
 export function expWeights(row: Float32Array, max: number, weights: Float32Array): number {
+  const simd = rowKernels();
+  if (simd) return simd.expWeights(row, max, weights);
   let sum = 0;
   for (let i = 0; i < row.length; i++) {
-    const w = fastExp(row[i]! - max);
+    const v = row[i]!;
+    const w = v === v ? fastExp(v - max) : 0;
     weights[i] = w;
     sum += w;
   }

@@ -1,13 +1,16 @@
 import type { Xoshiro128 } from '../prng.js';
 import { fastExp } from './fast-exp.js';
+import { rowKernels } from './kernels.js';
 import { rowMax } from './row-stats.js';
 
 /**
- * Draws an index from softmax(scores) by inversion: one pass stores exp(s - max) in `weights` and
- * sums it, a second walks the cumulative sum to u × total. No sort; -Infinity entries are never
- * drawn. Returns -1 when every score is -Infinity.
+ * Draws an index from softmax(scores) by inversion: one pass stores exp(s - max) in `weights` (or
+ * the SIMD kernels' own buffer) and sums it, a second walks the cumulative sum to u × total. No
+ * sort; -Infinity and NaN entries are never drawn. Returns -1 when every score is -Infinity.
  */
 export function sampleFromScores(scores: Float32Array, rng: Xoshiro128, weights: Float32Array): number {
+  const simd = rowKernels();
+  if (simd) return simd.sample(scores, rng.nextFloat());
   const n = scores.length;
   const max = rowMax(scores);
   if (max === -Infinity) return -1;
@@ -15,7 +18,7 @@ export function sampleFromScores(scores: Float32Array, rng: Xoshiro128, weights:
   let last = -1;
   for (let i = 0; i < n; i++) {
     const s = scores[i]!;
-    if (s === -Infinity) {
+    if (s === -Infinity || s !== s) {
       weights[i] = 0;
       continue;
     }

@@ -1,0 +1,168 @@
+;; Row kernels for the per-token passes over the vocabulary (llama-loom's TypeScript decoding).
+;; Scalar JavaScript spends 10-20 ns per element on exp(); these f32x4 loops do the same passes
+;; at well under 1 ns. Source of lib/decoding/select/kernels-wasm.ts: `npm run build:wasm`
+;; regenerates it and a test checks the two agree.
+;;
+;; Conventions: pointers are byte offsets into the exported memory, aligned to 16 bytes; `n`
+;; counts f32 elements and is a multiple of 16 (the caller pads rows with -inf, which every
+;; kernel treats as probability zero). NaN inputs are skipped like -inf.
+(module
+  (memory (export "memory") 1)
+
+  ;; Largest element (NaN skipped); -inf when there is none.
+  (func (export "max") (param $p i32) (param $n i32) (result f32)
+    (local $end i32) (local $a v128) (local $b v128)
+    (local.set $a (v128.const f32x4 -inf -inf -inf -inf))
+    (local.set $b (local.get $a))
+    (local.set $end (i32.add (local.get $p) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+        ;; pmax(a, x) keeps a when x is NaN.
+        (local.set $a (f32x4.pmax (local.get $a) (v128.load (local.get $p))))
+        (local.set $b (f32x4.pmax (local.get $b) (v128.load offset=16 (local.get $p))))
+        (local.set $a (f32x4.pmax (local.get $a) (v128.load offset=32 (local.get $p))))
+        (local.set $b (f32x4.pmax (local.get $b) (v128.load offset=48 (local.get $p))))
+        (local.set $p (i32.add (local.get $p) (i32.const 64)))
+        (br $next)))
+    (local.set $a (f32x4.pmax (local.get $a) (local.get $b)))
+    (f32.max
+      (f32.max (f32x4.extract_lane 0 (local.get $a)) (f32x4.extract_lane 1 (local.get $a)))
+      (f32.max (f32x4.extract_lane 2 (local.get $a)) (f32x4.extract_lane 3 (local.get $a)))))
+
+  ;; Index of the first element equal to v, or -1.
+  (func (export "firstIndexOf") (param $p i32) (param $n i32) (param $v f32) (result i32)
+    (local $i i32) (local $vv v128)
+    (local.set $vv (f32x4.splat (local.get $v)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (if (v128.any_true (f32x4.eq (v128.load (i32.add (local.get $p) (i32.shl (local.get $i) (i32.const 2)))) (local.get $vv)))
+          (then
+            (loop $lane
+              (if (f32.eq (f32.load (i32.add (local.get $p) (i32.shl (local.get $i) (i32.const 2)))) (local.get $v))
+                (then (return (local.get $i))))
+              (local.set $i (i32.add (local.get $i) (i32.const 1)))
+              (br_if $lane (i32.and (local.get $i) (i32.const 3))))
+            (br $next)))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $next)))
+    (i32.const -1))
+
+  ;; Adds four f32 lanes into a running pair of f64 lanes.
+  (func $widenAdd (param $total v128) (param $acc v128) (result v128)
+    (f64x2.add (local.get $total)
+      (f64x2.add
+        (f64x2.promote_low_f32x4 (local.get $acc))
+        (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $acc) (local.get $acc))))))
+
+  ;; Writes w = e^((x - shift) * scale) from src to dst (which may equal src) and returns Σ w.
+  ;; Lanes accumulate in f32 over blocks of 256 elements and blocks in f64, so the sum of a
+  ;; 152k-entry row keeps float32 accuracy. e^x is Cephes' expf, inlined (V8 does not inline
+  ;; wasm calls by default): x = t*ln2 + r with t = round(x*log2 e), |r| <= ln2/2, a degree-7
+  ;; polynomial for e^r and 2^t built in the exponent bits; about 1 ulp. Lanes below -87.33654
+  ;; (where e^x leaves float32's normal range), -inf and NaN give +0; above 88.3 saturates.
+  (func (export "expWeights") (param $src i32) (param $dst i32) (param $n i32) (param $shift f32) (param $scale f32) (result f64)
+    (local $end i32) (local $blockEnd i32) (local $acc v128) (local $total v128) (local $s v128) (local $k v128)
+    (local $x v128) (local $t v128) (local $r v128) (local $p v128) (local $keep v128)
+    (local.set $s (f32x4.splat (local.get $shift)))
+    (local.set $k (f32x4.splat (local.get $scale)))
+    (local.set $end (i32.add (local.get $src) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done
+      (loop $block
+        (br_if $done (i32.ge_u (local.get $src) (local.get $end)))
+        (local.set $blockEnd (select (local.get $end) (i32.add (local.get $src) (i32.const 1024))
+          (i32.lt_u (local.get $end) (i32.add (local.get $src) (i32.const 1024)))))
+        (local.set $acc (v128.const f32x4 0 0 0 0))
+        (loop $next
+          (local.set $x (f32x4.mul (f32x4.sub (v128.load (local.get $src)) (local.get $s)) (local.get $k)))
+          (local.set $keep (f32x4.ge (local.get $x) (v128.const f32x4 -87.33654 -87.33654 -87.33654 -87.33654)))
+          (local.set $x (f32x4.pmax (v128.const f32x4 -87.33654 -87.33654 -87.33654 -87.33654)
+            (f32x4.pmin (v128.const f32x4 88.3 88.3 88.3 88.3) (local.get $x))))
+          (local.set $t (f32x4.nearest (f32x4.mul (local.get $x) (v128.const f32x4 1.44269504 1.44269504 1.44269504 1.44269504))))
+          ;; ln2 split in two so that t*C1 is exact (C1 has 9 significant bits).
+          (local.set $r (f32x4.sub
+            (f32x4.sub (local.get $x) (f32x4.mul (local.get $t) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375)))
+            (f32x4.mul (local.get $t) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
+          (local.set $p (f32x4.add (f32x4.mul (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4) (local.get $r))
+            (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
+          (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)))
+          (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)))
+          (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
+          (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
+          ;; e^r = p*r^2 + r + 1, times 2^t, zeroed where the input had no probability.
+          (local.set $p (f32x4.add
+            (f32x4.add (f32x4.mul (f32x4.mul (local.get $p) (local.get $r)) (local.get $r)) (local.get $r))
+            (v128.const f32x4 1 1 1 1)))
+          (local.set $p (v128.and
+            (f32x4.mul (local.get $p)
+              (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $t)) (v128.const i32x4 127 127 127 127)) (i32.const 23)))
+            (local.get $keep)))
+          (v128.store (local.get $dst) (local.get $p))
+          (local.set $acc (f32x4.add (local.get $acc) (local.get $p)))
+          (local.set $src (i32.add (local.get $src) (i32.const 16)))
+          (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+          (br_if $next (i32.lt_u (local.get $src) (local.get $blockEnd))))
+        (local.set $total (call $widenAdd (local.get $total) (local.get $acc)))
+        (br $block)))
+    (f64.add (f64x2.extract_lane 0 (local.get $total)) (f64x2.extract_lane 1 (local.get $total))))
+
+  ;; x /= d in place (temperature): float32 division, as torch divides a float32 tensor.
+  (func (export "divide") (param $p i32) (param $n i32) (param $d f32)
+    (local $end i32) (local $dd v128)
+    (local.set $dd (f32x4.splat (local.get $d)))
+    (local.set $end (i32.add (local.get $p) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+        (v128.store (local.get $p) (f32x4.div (v128.load (local.get $p)) (local.get $dd)))
+        (v128.store offset=16 (local.get $p) (f32x4.div (v128.load offset=16 (local.get $p)) (local.get $dd)))
+        (local.set $p (i32.add (local.get $p) (i32.const 32)))
+        (br $next))))
+
+  ;; Sets to -inf every element not kept by a ranked-prefix boundary: kept are x > key, and
+  ;; x == key at index <= index. NaN is never kept.
+  (func (export "maskOutside") (param $p i32) (param $n i32) (param $key f32) (param $index i32)
+    (local $end i32) (local $kv v128) (local $iv v128) (local $idx v128) (local $x v128) (local $keep v128)
+    (local.set $kv (f32x4.splat (local.get $key)))
+    (local.set $iv (i32x4.splat (local.get $index)))
+    (local.set $idx (v128.const i32x4 0 1 2 3))
+    (local.set $end (i32.add (local.get $p) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $x (v128.load (local.get $p)))
+        (local.set $keep (v128.or
+          (f32x4.gt (local.get $x) (local.get $kv))
+          (v128.and (f32x4.eq (local.get $x) (local.get $kv)) (i32x4.le_s (local.get $idx) (local.get $iv)))))
+        (v128.store (local.get $p)
+          (v128.bitselect (local.get $x) (v128.const f32x4 -inf -inf -inf -inf) (local.get $keep)))
+        (local.set $idx (i32x4.add (local.get $idx) (v128.const i32x4 4 4 4 4)))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (br $next))))
+
+  ;; First index where the running sum of the weights exceeds target, or -1. Skips whole
+  ;; vectors whose lane sum cannot cross the target, then walks the crossing vector lane by lane.
+  (func (export "cumulativeIndex") (param $p i32) (param $n i32) (param $target f64) (result i32)
+    (local $i i32) (local $acc f64) (local $v v128) (local $s f64)
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $v (v128.load (i32.add (local.get $p) (i32.shl (local.get $i) (i32.const 2)))))
+        (local.set $v (f32x4.add (local.get $v) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))))
+        (local.set $s (f64.promote_f32 (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))))
+        (if (f64.gt (f64.add (local.get $acc) (local.get $s)) (local.get $target))
+          (then
+            (loop $lane
+              (local.set $acc (f64.add (local.get $acc)
+                (f64.promote_f32 (f32.load (i32.add (local.get $p) (i32.shl (local.get $i) (i32.const 2)))))))
+              (if (f64.gt (local.get $acc) (local.get $target)) (then (return (local.get $i))))
+              (local.set $i (i32.add (local.get $i) (i32.const 1)))
+              ;; Rounding can let the vector sum cross where the lane walk does not.
+              (br_if $lane (i32.and (local.get $i) (i32.const 3))))
+            (br $next)))
+        (local.set $acc (f64.add (local.get $acc) (local.get $s)))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $next)))
+    (i32.const -1))
+)
