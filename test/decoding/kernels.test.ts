@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { rowKernels, useSimdKernels } from '../../lib/decoding/select/kernels.js';
 import { argmax, expWeights, logSumExp, rowMax } from '../../lib/decoding/select/row-stats.js';
 import { sampleFromScores } from '../../lib/decoding/select/sample.js';
-import { TemperatureProcessor } from '../../lib/decoding/index.js';
+import { TemperatureProcessor, TopPProcessor } from '../../lib/decoding/index.js';
+import { expectNucleus } from './helpers/nucleus.js';
 import { Xoshiro128 } from '../../lib/decoding/prng.js';
 import { repoRoot as root } from '../helpers/paths.js';
 
@@ -148,6 +149,29 @@ describe.each([
     }
   });
 
+  test('top-p keeps the float64 full-sort nucleus on peaked, flat, tied and wide rows', () => {
+    const peaked = makeRow(152064, 21, false).map((v) => v / 8);
+    for (let j = 0; j < 6; j++) peaked[(j * 7919) % peaked.length] = 14 + j;
+    const rows = [
+      peaked,
+      makeRow(40000, 22, false).map((v) => v / 80), // nearly flat: the nucleus is most of the row
+      makeRow(30000, 23, false).map((v) => Math.floor(v / 15)), // a few values, thousands of ties each
+      makeRow(30000, 24, false).map((v) => v * 10), // spread beyond the histogram's 64 nats
+      makeRow(1001, 25), // NaN and -Infinity entries
+    ];
+    for (const row of rows) {
+      for (const p of [0.3, 0.9, 0.999]) {
+        const order = [...row.keys()].filter((i) => row[i]! > -Infinity).sort((a, b) => row[b]! - row[a]! || a - b);
+        const w = order.map((i) => Math.exp(row[i]! - row[order[0]!]!));
+        const total = w.reduce((a, b) => a + b, 0);
+        const out = new TopPProcessor(p).process(new Int32Array(0), row.slice());
+        const kept: number[] = [];
+        out.forEach((v, i) => v > -Infinity && kept.push(i));
+        expectNucleus(kept, order, w, p * total);
+      }
+    }
+  });
+
   test('sampling never draws masked entries and returns -1 on a fully masked row', () => {
     const row = new Float32Array(100).fill(-Infinity);
     row[37] = 0;
@@ -170,6 +194,21 @@ describe('kernel memory', () => {
     const w = new Float32Array(40);
     k.expWeights(small, refMax(small).max, w);
     expect(w[1]).toBe(0); // NaN entry
+  });
+
+  test('argmaxLogSumExp stages once and matches the float64 reference', () => {
+    const k = kernels!;
+    for (const n of [1, 17, 32000]) {
+      const row = makeRow(n, 40 + n);
+      const { max, index } = refMax(row);
+      expect(k.argmaxLogSumExp(row)).toBe(index);
+      const total = refWeights(row, max).reduce((a, b) => a + b, 0);
+      expect(Math.abs(k.lastLogSumExp - (max + Math.log(total)))).toBeLessThan(1e-6);
+    }
+    expect(k.argmaxLogSumExp(Float32Array.of(-Infinity, Number.NaN))).toBe(0);
+    expect(k.lastLogSumExp).toBe(-Infinity);
+    expect(k.argmaxLogSumExp(Float32Array.of(1, Infinity, 2))).toBe(1);
+    expect(k.lastLogSumExp).toBe(Infinity);
   });
 
   test('maskOutside keeps entries above the key and ties up to the index, in place', () => {

@@ -1,6 +1,7 @@
 // Sampling filters against transformers' documented semantics (logits_process.py), with expected
 // vectors derived by hand in the comments.
 import { fastExp } from '../../lib/decoding/select/fast-exp.js';
+import { expectNucleus } from './helpers/nucleus.js';
 import { EpsilonProcessor, EtaProcessor, MinPProcessor, TemperatureProcessor, TopKProcessor, TopPProcessor, TypicalProcessor } from '../../lib/decoding/index.js';
 
 const NONE = new Int32Array(0);
@@ -9,32 +10,6 @@ const kept = (out: number[]) => out.flatMap((v, i) => (v === -Infinity ? [] : [i
 // Probabilities 0.3, 0.05, 0.5, 0.15 placed out of order so index handling is exercised.
 const P = [0.3, 0.05, 0.5, 0.15];
 const L = P.map(Math.log);
-
-/**
- * The kept ids must be the first r' of `order` (ranked best-first), where the reference (float64
- * weights `w` in rank order) stops at the first r with Σ w[0..r) ≥ target. Probabilities are
- * float32, as in torch, so r' may differ from r by one token only where the reference's running
- * sum passes the target within float32 precision (1e-6 of the total).
- */
-function expectNucleus(keptIds: number[], order: number[], w: number[], target: number): void {
-  const total = w.reduce((a, b) => a + b, 0);
-  let acc = 0;
-  let r = 0;
-  for (; r < order.length && acc < target; r++) acc += w[r]!;
-  const ids = [...keptIds].sort((a, b) => a - b);
-  const prefix = (k: number) => order.slice(0, k).sort((a, b) => a - b);
-  if (ids.length === r) {
-    expect(ids).toEqual(prefix(r));
-    return;
-  }
-  // One token more or fewer: the boundary sum must sit within float32 rounding of the target.
-  expect(Math.abs(ids.length - r)).toBe(1);
-  // Fewer: the sum before the reference's last token already counted as reaching the target;
-  // more: the sum including it still counted as short of it.
-  const boundarySum = ids.length < r ? acc - w[r - 1]! : acc;
-  expect(Math.abs(boundarySum - target)).toBeLessThan(1e-6 * total);
-  expect(ids).toEqual(prefix(ids.length));
-}
 
 describe('TemperatureProcessor', () => {
   test('divides every score', () => {

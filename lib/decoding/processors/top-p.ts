@@ -25,18 +25,24 @@ export class TopPProcessor implements LogitsProcessor {
   process(_inputIds: Int32Array, scores: Float32Array): Float32Array {
     if (this.topP >= 1) return scores;
     const n = scores.length;
-    if (this.weights.length !== n) {
-      this.weights = new Float32Array(n);
-      this.selector = new MassPrefixSelector(n);
+    if (this.selector.capacity < n) this.selector = new MassPrefixSelector(n);
+    const sel = this.selector;
+    const simd = rowKernels();
+    if (simd) {
+      // Keys, weights, histogram and mask all stay in the kernels' memory: one copy in, one out.
+      const max = simd.stageRanked(scores);
+      if (max === -Infinity) return scores;
+      const total = simd.stagedTotal;
+      sel.select(simd.keysView(n), simd.weightsView(n), total, this.topP * total, this.minTokensToKeep, false, max);
+      simd.maskStaged(sel.boundaryKey, sel.boundaryIndex, scores);
+      return scores;
     }
+    if (this.weights.length !== n) this.weights = new Float32Array(n);
     const max = rowMax(scores);
     if (max === -Infinity) return scores;
     const total = expWeights(scores, max, this.weights);
-    const sel = this.selector;
     sel.select(scores, this.weights, total, this.topP * total, this.minTokensToKeep, false, max);
-    const simd = rowKernels();
-    if (simd) simd.maskOutside(scores, sel.boundaryKey, sel.boundaryIndex);
-    else for (let i = 0; i < n; i++) if (!sel.keeps(scores[i]!, i)) scores[i] = FILTER_VALUE;
+    for (let i = 0; i < n; i++) if (!sel.keeps(scores[i]!, i)) scores[i] = FILTER_VALUE;
     return scores;
   }
 }

@@ -24,57 +24,152 @@ interface KernelExports {
   divide(p: number, n: number, d: number): void;
   maskOutside(p: number, n: number, key: number, index: number): void;
   cumulativeIndex(p: number, n: number, target: number): number;
+  histogram(keys: number, weights: number, n: number, keyMax: number, h: number, scratch: number): void;
+  gather(keys: number, n: number, keyMax: number, bucket: number, out: number): number;
 }
 
 /** Kernels run on whole multiples of this many elements; rows are padded with -Infinity. */
 const PAD = 16;
+/** Buckets of the mass-prefix histogram (quarter nats below the best key, the last open-ended). */
+export const HISTOGRAM_BUCKETS = 256;
+// Memory layout (bytes): the histogram kernel's output (f64[8][257] mass, i32[8][257] count) and
+// its 64-byte scratch at fixed offsets, then regions A (input row), B (weights), C (indices).
+const HIST = 0;
+const HIST_COUNTS = HIST + 8 * 257 * 8;
+const SCRATCH = 24704;
+const REGIONS = 24832;
+const A0 = REGIONS / 4;
 
 /**
- * Row operations backed by the SIMD module. Two staging regions live in its memory: A receives the
- * input row, B the weights a kernel writes. Every method is synchronous and finishes with the
- * regions, so one instance serves every generation in the process.
+ * Row operations backed by the SIMD module. Staging regions live in its memory: A receives the
+ * input row, B the weights a kernel writes, C index lists. Every method is synchronous, so one
+ * instance serves every generation in the process; views of the regions handed out by
+ * {@link keysView}/{@link weightsView} are valid until the next call that stages a row.
  */
 export class RowKernels {
   private heap: Float32Array;
-  /** Elements per region (a multiple of PAD); region B starts at this index. */
+  private heapI32: Int32Array;
+  private heapF64: Float64Array;
+  /** Elements per region (a multiple of PAD). */
   private capacity = 0;
   private viewA: Float32Array | undefined;
   private viewB: Float32Array | undefined;
+  /** Padded length, maximum and weight total of the row staged by {@link stageRanked}. */
+  private stagedPadded = 0;
+  stagedTotal = 0;
 
   constructor(private readonly x: KernelExports) {
     this.heap = new Float32Array(x.memory.buffer);
+    this.heapI32 = new Int32Array(x.memory.buffer);
+    this.heapF64 = new Float64Array(x.memory.buffer);
+  }
+
+  /** True when `array` is one of this instance's region views (kernels can run on it in place). */
+  owns(array: Float32Array): boolean {
+    return array.buffer === this.heap.buffer;
+  }
+
+  /**
+   * Stages `row` as ranking keys and writes exp(row - max) to region B; returns the maximum
+   * (-Infinity when the row has no number) and leaves Σ weights in {@link stagedTotal}.
+   */
+  stageRanked(row: Float32Array): number {
+    const padded = this.stage(row);
+    this.stagedPadded = padded;
+    const max = this.x.max(REGIONS, padded);
+    this.stagedTotal = max === -Infinity ? 0 : this.x.expWeights(REGIONS, this.regionBByte(), padded, max, 1);
+    return max;
+  }
+
+  /** The staged row (region A), first `n` entries. */
+  keysView(n: number): Float32Array {
+    return this.regionA(n);
+  }
+
+  /** The staged weights (region B), first `n` entries. */
+  weightsView(n: number): Float32Array {
+    return this.regionB(n);
+  }
+
+  /**
+   * Mass and count per histogram bucket of the staged keys/weights (see kernels.wat), written to
+   * `mass` and `count` ({@link HISTOGRAM_BUCKETS} entries each).
+   */
+  histogram(keyMax: number, mass: Float64Array, count: Int32Array): void {
+    this.x.histogram(REGIONS, this.regionBByte(), this.stagedPadded, keyMax, HIST, SCRATCH);
+    const m = this.heapF64;
+    const c = this.heapI32;
+    for (let b = 0; b < HISTOGRAM_BUCKETS; b++) {
+      mass[b] = m[HIST / 8 + b]!;
+      count[b] = c[HIST_COUNTS / 4 + b]!;
+    }
+  }
+
+  /** Writes to `band` the indices of staged keys in histogram bucket `bucket`; returns how many. */
+  gather(keyMax: number, bucket: number, band: Int32Array): number {
+    const c = REGIONS + 2 * this.capacity * 4;
+    const count = this.x.gather(REGIONS, this.stagedPadded, keyMax, bucket, c);
+    const src = this.heapI32;
+    for (let i = 0, j = c / 4; i < count; i++, j++) band[i] = src[j]!;
+    return count;
+  }
+
+  /** {@link maskOutside} on the staged row, the result copied to `out`. */
+  maskStaged(key: number, index: number, out: Float32Array): void {
+    this.x.maskOutside(REGIONS, this.stagedPadded, key, index);
+    out.set(this.regionA(out.length));
   }
 
   /** Largest element, NaN skipped; -Infinity for an empty row or one without numbers. */
   max(row: Float32Array): number {
-    return this.x.max(0, this.stage(row));
+    return this.x.max(REGIONS, this.stage(row));
   }
 
   /** Index of the largest element, the lowest index on ties; 0 when there is no number. */
   argmax(row: Float32Array): number {
     const padded = this.stage(row);
-    const m = this.x.max(0, padded);
+    const m = this.x.max(REGIONS, padded);
     if (m === -Infinity) return 0;
-    return this.x.firstIndexOf(0, padded, m);
+    return this.x.firstIndexOf(REGIONS, padded, m);
   }
+
+  /**
+   * argmax and log Σ exp of one row, staged once (greedy decoding's whole step): returns the index,
+   * leaves the log-sum-exp in {@link lastLogSumExp} (-Infinity when the row has no number).
+   */
+  argmaxLogSumExp(row: Float32Array): number {
+    const padded = this.stage(row);
+    const m = this.x.max(REGIONS, padded);
+    if (m === -Infinity || m === Infinity) {
+      this.lastLogSumExp = m;
+      return m === -Infinity ? 0 : this.x.firstIndexOf(REGIONS, padded, m);
+    }
+    const index = this.x.firstIndexOf(REGIONS, padded, m);
+    this.lastLogSumExp = m + Math.log(this.x.expWeights(REGIONS, REGIONS, padded, m, 1));
+    return index;
+  }
+
+  /** Set by {@link argmaxLogSumExp}. */
+  lastLogSumExp = -Infinity;
 
   /** Σ exp((row[i] - shift) · scale), NaN and -Infinity entries contributing nothing. */
   sumExp(row: Float32Array, shift: number, scale = 1): number {
     // In place over the staged copy: the weights are not needed, only their sum.
-    return this.x.expWeights(0, 0, this.stage(row), shift, scale);
+    return this.x.expWeights(REGIONS, REGIONS, this.stage(row), shift, scale);
   }
 
   /** Writes exp((row[i] - shift) · scale) into `weights` and returns their sum. */
   expWeights(row: Float32Array, shift: number, weights: Float32Array, scale = 1): number {
     const n = row.length;
-    const total = this.x.expWeights(0, this.capacity * 4, this.stage(row), shift, scale);
+    const padded = this.stage(row);
+    const total = this.x.expWeights(REGIONS, this.regionBByte(), padded, shift, scale);
     weights.set(this.regionB(n));
     return total;
   }
 
   /** row[i] /= d in place, in float32 arithmetic. */
   divide(row: Float32Array, d: number): void {
-    this.x.divide(0, this.stage(row), d);
+    this.x.divide(REGIONS, this.stage(row), d);
     row.set(this.regionA(row.length));
   }
 
@@ -83,7 +178,7 @@ export class RowKernels {
    * and those equal to it at an index ≤ `index`. NaN is never kept.
    */
   maskOutside(row: Float32Array, key: number, index: number): void {
-    this.x.maskOutside(0, this.stage(row), key, index);
+    this.x.maskOutside(REGIONS, this.stage(row), key, index);
     row.set(this.regionA(row.length));
   }
 
@@ -94,14 +189,14 @@ export class RowKernels {
   sample(scores: Float32Array, u: number): number {
     const n = scores.length;
     const padded = this.stage(scores);
-    const max = this.x.max(0, padded);
+    const max = this.x.max(REGIONS, padded);
     if (max === -Infinity) return -1;
-    const b = this.capacity;
-    const total = this.x.expWeights(0, b * 4, padded, max, 1);
-    const i = this.x.cumulativeIndex(b * 4, padded, u * total);
+    const total = this.x.expWeights(REGIONS, this.regionBByte(), padded, max, 1);
+    const i = this.x.cumulativeIndex(this.regionBByte(), padded, u * total);
     if (i >= 0 && i < n) return i;
     // Rounding left u × total just past the walked sum: take the last drawable entry.
     const heap = this.heap;
+    const b = A0 + this.capacity;
     for (let j = n - 1; j >= 0; j--) if (heap[b + j]! > 0) return j;
     return -1;
   }
@@ -112,31 +207,37 @@ export class RowKernels {
     const padded = Math.ceil(n / PAD) * PAD;
     if (padded > this.capacity) this.grow(padded);
     const heap = this.heap;
-    heap.set(row, 0);
-    for (let i = n; i < padded; i++) heap[i] = -Infinity;
+    heap.set(row, A0);
+    for (let i = A0 + n; i < A0 + padded; i++) heap[i] = -Infinity;
     return padded;
   }
 
   private grow(padded: number): void {
     const memory = this.x.memory;
-    const needPages = Math.ceil((padded * 2 * 4) / 65536);
+    const needPages = Math.ceil((REGIONS + padded * 3 * 4) / 65536);
     const havePages = memory.buffer.byteLength / 65536;
     if (needPages > havePages) memory.grow(needPages - havePages);
-    // Growing detaches the old views; only this class holds views, and none outlives a call.
+    // Growing detaches the old views; callers hold views only between two staging calls.
     this.heap = new Float32Array(memory.buffer);
-    this.capacity = Math.floor(this.heap.length / 2 / PAD) * PAD;
+    this.heapI32 = new Int32Array(memory.buffer);
+    this.heapF64 = new Float64Array(memory.buffer);
+    this.capacity = Math.floor((this.heap.length - A0) / 3 / PAD) * PAD;
     this.viewA = this.viewB = undefined;
   }
 
   // Cached views of the first n elements of each region: a new view only when n changes, so the
   // per-token path allocates nothing.
   private regionA(n: number): Float32Array {
-    if (this.viewA?.length !== n || this.viewA.buffer !== this.heap.buffer) this.viewA = this.heap.subarray(0, n);
+    if (this.viewA?.length !== n || this.viewA.buffer !== this.heap.buffer) this.viewA = this.heap.subarray(A0, A0 + n);
     return this.viewA;
   }
 
+  private regionBByte(): number {
+    return REGIONS + this.capacity * 4;
+  }
+
   private regionB(n: number): Float32Array {
-    const b = this.capacity;
+    const b = A0 + this.capacity;
     if (this.viewB?.length !== n || this.viewB.buffer !== this.heap.buffer || this.viewB.byteOffset !== b * 4) {
       this.viewB = this.heap.subarray(b, b + n);
     }

@@ -75,7 +75,17 @@
           (i32.lt_u (local.get $end) (i32.add (local.get $src) (i32.const 1024)))))
         (local.set $acc (v128.const f32x4 0 0 0 0))
         (loop $next
-          (local.set $x (f32x4.mul (f32x4.sub (v128.load (local.get $src)) (local.get $s)) (local.get $k)))
+          (local.set $x (v128.load (local.get $src)))
+          ;; Rows filtered by top-k/top-p are mostly -inf: such vectors are zeros, no exp needed.
+          (if (i32.eqz (v128.any_true (f32x4.gt (local.get $x) (v128.const f32x4 -inf -inf -inf -inf))))
+            (then
+              (v128.store (local.get $dst) (v128.const i32x4 0 0 0 0))
+              (local.set $src (i32.add (local.get $src) (i32.const 16)))
+              (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+              (br_if $next (i32.lt_u (local.get $src) (local.get $blockEnd)))
+              (local.set $total (call $widenAdd (local.get $total) (local.get $acc)))
+              (br $block)))
+          (local.set $x (f32x4.mul (f32x4.sub (local.get $x) (local.get $s)) (local.get $k)))
           (local.set $keep (f32x4.ge (local.get $x) (v128.const f32x4 -87.33654 -87.33654 -87.33654 -87.33654)))
           (local.set $x (f32x4.pmax (v128.const f32x4 -87.33654 -87.33654 -87.33654 -87.33654)
             (f32x4.pmin (v128.const f32x4 88.3 88.3 88.3 88.3) (local.get $x))))
@@ -106,6 +116,100 @@
         (local.set $total (call $widenAdd (local.get $total) (local.get $acc)))
         (br $block)))
     (f64.add (f64x2.extract_lane 0 (local.get $total)) (f64x2.extract_lane 1 (local.get $total))))
+
+  ;; Histogram of a ranked row for the mass-prefix search: bucket = floor((keyMax - key) * 4),
+  ;; clamped to 255 (quarter-nat buckets); per bucket the summed weight (f64) and the count.
+  ;; Keys that are NaN or -inf are left out. Eight sub-histograms (one per lane of two vectors)
+  ;; keep consecutive updates of a popular bucket from waiting on each other; they are folded
+  ;; into the first at the end. Layout at $h: mass f64[8][257], then count i32[8][257] (the 257th
+  ;; bucket of each takes the left-out keys); $scratch holds 64 bytes.
+  (func (export "histogram") (param $keys i32) (param $weights i32) (param $n i32) (param $keyMax f32) (param $h i32) (param $scratch i32)
+    (local $end i32) (local $km v128) (local $x v128) (local $b v128) (local $j i32) (local $slot i32) (local $counts i32)
+    (local.set $counts (i32.add (local.get $h) (i32.const 16448)))
+    (memory.fill (local.get $h) (i32.const 0) (i32.const 24672))
+    (local.set $km (f32x4.splat (local.get $keyMax)))
+    (local.set $end (i32.add (local.get $keys) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $keys) (local.get $end)))
+        ;; Buckets and weights of 8 entries to the scratch area, then 8 scalar updates.
+        (local.set $x (v128.load (local.get $keys)))
+        (local.set $b (v128.bitselect
+          (i32x4.trunc_sat_f32x4_s (f32x4.pmin (v128.const f32x4 255 255 255 255)
+            (f32x4.mul (f32x4.sub (local.get $km) (local.get $x)) (v128.const f32x4 4 4 4 4))))
+          (v128.const i32x4 256 256 256 256)
+          (f32x4.gt (local.get $x) (v128.const f32x4 -inf -inf -inf -inf))))
+        (v128.store (local.get $scratch) (local.get $b))
+        (local.set $x (v128.load offset=16 (local.get $keys)))
+        (local.set $b (v128.bitselect
+          (i32x4.trunc_sat_f32x4_s (f32x4.pmin (v128.const f32x4 255 255 255 255)
+            (f32x4.mul (f32x4.sub (local.get $km) (local.get $x)) (v128.const f32x4 4 4 4 4))))
+          (v128.const i32x4 256 256 256 256)
+          (f32x4.gt (local.get $x) (v128.const f32x4 -inf -inf -inf -inf))))
+        (v128.store offset=16 (local.get $scratch) (local.get $b))
+        (v128.store offset=32 (local.get $scratch) (v128.load (local.get $weights)))
+        (v128.store offset=48 (local.get $scratch) (v128.load offset=16 (local.get $weights)))
+        (local.set $j (i32.const 0))
+        (loop $lane
+          ;; slot = j * 257 + bucket
+          (local.set $slot (i32.add (i32.mul (local.get $j) (i32.const 257))
+            (i32.load (i32.add (local.get $scratch) (i32.shl (local.get $j) (i32.const 2))))))
+          (f64.store (i32.add (local.get $h) (i32.shl (local.get $slot) (i32.const 3)))
+            (f64.add (f64.load (i32.add (local.get $h) (i32.shl (local.get $slot) (i32.const 3))))
+              (f64.promote_f32 (f32.load offset=32 (i32.add (local.get $scratch) (i32.shl (local.get $j) (i32.const 2)))))))
+          (i32.store (i32.add (local.get $counts) (i32.shl (local.get $slot) (i32.const 2)))
+            (i32.add (i32.load (i32.add (local.get $counts) (i32.shl (local.get $slot) (i32.const 2)))) (i32.const 1)))
+          (local.set $j (i32.add (local.get $j) (i32.const 1)))
+          (br_if $lane (i32.lt_u (local.get $j) (i32.const 8))))
+        (local.set $keys (i32.add (local.get $keys) (i32.const 32)))
+        (local.set $weights (i32.add (local.get $weights) (i32.const 32)))
+        (br $next)))
+    ;; Fold sub-histograms 1..7 into 0.
+    (local.set $j (i32.const 257))
+    (block $folded
+      (loop $fold
+        (br_if $folded (i32.ge_u (local.get $j) (i32.const 2056)))
+        (local.set $slot (i32.rem_u (local.get $j) (i32.const 257)))
+        (f64.store (i32.add (local.get $h) (i32.shl (local.get $slot) (i32.const 3)))
+          (f64.add (f64.load (i32.add (local.get $h) (i32.shl (local.get $slot) (i32.const 3))))
+            (f64.load (i32.add (local.get $h) (i32.shl (local.get $j) (i32.const 3))))))
+        (i32.store (i32.add (local.get $counts) (i32.shl (local.get $slot) (i32.const 2)))
+          (i32.add (i32.load (i32.add (local.get $counts) (i32.shl (local.get $slot) (i32.const 2))))
+            (i32.load (i32.add (local.get $counts) (i32.shl (local.get $j) (i32.const 2))))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $fold))))
+
+  ;; Writes to $out (i32) the indices of the keys in histogram bucket $bucket, in index order,
+  ;; and returns how many there are.
+  (func (export "gather") (param $keys i32) (param $n i32) (param $keyMax f32) (param $bucket i32) (param $out i32) (result i32)
+    (local $i i32) (local $count i32) (local $km v128) (local $x v128) (local $b v128) (local $k f32) (local $lane i32)
+    (local.set $km (f32x4.splat (local.get $keyMax)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $x (v128.load (i32.add (local.get $keys) (i32.shl (local.get $i) (i32.const 2)))))
+        (local.set $b (v128.bitselect
+          (i32x4.trunc_sat_f32x4_s (f32x4.pmin (v128.const f32x4 255 255 255 255)
+            (f32x4.mul (f32x4.sub (local.get $km) (local.get $x)) (v128.const f32x4 4 4 4 4))))
+          (v128.const i32x4 256 256 256 256)
+          (f32x4.gt (local.get $x) (v128.const f32x4 -inf -inf -inf -inf))))
+        (if (v128.any_true (i32x4.eq (local.get $b) (i32x4.splat (local.get $bucket))))
+          (then
+            (local.set $lane (i32.const 0))
+            (loop $each
+              (local.set $k (f32.load (i32.add (local.get $keys) (i32.shl (i32.add (local.get $i) (local.get $lane)) (i32.const 2)))))
+              ;; Same bucket arithmetic as above, in scalar form.
+              (if (i32.and (f32.gt (local.get $k) (f32.const -inf))
+                    (i32.eq (local.get $bucket)
+                      (i32.trunc_sat_f32_s (f32.min (f32.const 255) (f32.mul (f32.sub (local.get $keyMax) (local.get $k)) (f32.const 4))))))
+                (then
+                  (i32.store (i32.add (local.get $out) (i32.shl (local.get $count) (i32.const 2))) (i32.add (local.get $i) (local.get $lane)))
+                  (local.set $count (i32.add (local.get $count) (i32.const 1)))))
+              (local.set $lane (i32.add (local.get $lane) (i32.const 1)))
+              (br_if $each (i32.lt_u (local.get $lane) (i32.const 4))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $next)))
+    (local.get $count))
 
   ;; x /= d in place (temperature): float32 division, as torch divides a float32 tensor.
   (func (export "divide") (param $p i32) (param $n i32) (param $d f32)

@@ -1,3 +1,5 @@
+import { HISTOGRAM_BUCKETS, rowKernels } from './kernels.js';
+
 /**
  * Finds the shortest prefix of a vocabulary ranked by `keys` (descending; equal keys by ascending
  * index) whose `weights` sum reaches a target and which holds at least `minCount` entries: the kept
@@ -6,7 +8,9 @@
  * No sort of the vocabulary: one pass builds a histogram of mass and count by distance below the
  * best key (quarter-nat buckets), which pins the bucket holding the boundary; a second pass gathers
  * that bucket; a weighted quickselect (random pivots, partitions carrying their mass) narrows it to a
- * few dozen entries, which are sorted. Expected O(V) whatever the shape of the distribution.
+ * few dozen entries, which are sorted. Expected O(V) whatever the shape of the distribution. When
+ * keys and weights are the SIMD kernels' staged row ({@link RowKernels.stageRanked}), the two
+ * passes over the vocabulary run there.
  */
 export class MassPrefixSelector {
   private band: Int32Array;
@@ -19,6 +23,11 @@ export class MassPrefixSelector {
 
   constructor(vocabSize: number) {
     this.band = new Int32Array(vocabSize);
+  }
+
+  /** Rows this selector can handle without reallocating. */
+  get capacity(): number {
+    return this.band.length;
   }
 
   /** True when entry `i` with key `k` belongs to the prefix found by the last {@link select}. */
@@ -44,14 +53,21 @@ export class MassPrefixSelector {
     if (target >= total || !Number.isFinite(keyMax) || minCount >= n) return this.keepAll(n);
 
     // 1. Histogram by distance below the best key; find the bucket where the prefix completes.
-    const mass = this.bucketMass.fill(0);
-    const count = this.bucketCount.fill(0);
-    for (let i = 0; i < n; i++) {
-      const k = keys[i]!;
-      if (!(k > -Infinity)) continue;
-      const b = bucketOf(keyMax, k);
-      mass[b] += weights[i]!;
-      count[b]!++;
+    const simd = rowKernels();
+    const staged = simd !== null && simd.owns(keys) && simd.owns(weights);
+    const mass = this.bucketMass;
+    const count = this.bucketCount;
+    if (staged) simd.histogram(keyMax, mass, count);
+    else {
+      mass.fill(0);
+      count.fill(0);
+      for (let i = 0; i < n; i++) {
+        const k = keys[i]!;
+        if (!(k > -Infinity)) continue;
+        const b = bucketOf(keyMax, k);
+        mass[b] += weights[i]!;
+        count[b]!++;
+      }
     }
     let aboveMass = 0;
     let aboveCount = 0;
@@ -67,9 +83,12 @@ export class MassPrefixSelector {
     // 2. Gather that bucket.
     const band = this.band;
     let end = 0;
-    for (let i = 0; i < n; i++) {
-      const k = keys[i]!;
-      if (k > -Infinity && bucketOf(keyMax, k) === bucket) band[end++] = i;
+    if (staged) end = simd.gather(keyMax, bucket, band);
+    else {
+      for (let i = 0; i < n; i++) {
+        const k = keys[i]!;
+        if (k > -Infinity && bucketOf(keyMax, k) === bucket) band[end++] = i;
+      }
     }
 
     // 3. Weighted quickselect: keep the part of [start, end) that holds the boundary.
@@ -161,7 +180,7 @@ export class MassPrefixSelector {
   }
 }
 
-const BUCKETS = 256;
+const BUCKETS = HISTOGRAM_BUCKETS;
 const BUCKETS_PER_NAT = 4;
 
 function bucketOf(keyMax: number, k: number): number {

@@ -1,4 +1,5 @@
 import { abortError } from '../../errors.js';
+import { rowKernels } from '../select/kernels.js';
 import { argmax, logSumExp, rowMax } from '../select/row-stats.js';
 import { sampleFromScores } from '../select/sample.js';
 import { StopStringMatcher, type StopMatch } from '../stop-strings.js';
@@ -25,6 +26,7 @@ export async function decodeSinglePath(ctx: StrategyContext): Promise<DecodingRe
   const { backend, prompt, cfg, processors, rng, hooks } = ctx;
   const count = cfg.doSample ? cfg.numReturnSequences : 1;
   const V = backend.vocabSize;
+  const simd = rowKernels();
   const scratch = new Float32Array(V);
   const weights = new Float32Array(V);
   const paths: Path[] = [];
@@ -57,9 +59,14 @@ export async function decodeSinglePath(ctx: StrategyContext): Promise<DecodingRe
       let lse: number;
       if (processors.length === 0 && !cfg.doSample) {
         // Plain greedy: the argmax pass also yields the row maximum the log-softmax needs.
-        token = argmax(row);
-        const max = row[token]!;
-        lse = logSumExp(row, max === max ? max : -Infinity);
+        if (simd) {
+          token = simd.argmaxLogSumExp(row);
+          lse = simd.lastLogSumExp;
+        } else {
+          token = argmax(row);
+          const max = row[token]!;
+          lse = logSumExp(row, max === max ? max : -Infinity);
+        }
       } else {
         lse = logSumExp(row, rowMax(row));
         let scores = row;
