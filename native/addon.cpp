@@ -4,6 +4,7 @@
 #include "common.h"
 #include "context.h"
 #include "log.h"
+#include "memory.h"
 #include "model.h"
 #include "sampler.h"
 #include "state.h"
@@ -68,6 +69,7 @@ Napi::Value SystemInfo(const Napi::CallbackInfo& info) {
 }  // namespace
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  ConfigureAllocator();
   llama_backend_init();
   InstallLogHook(env);
   exports.Set("NativeModel", ModelWrap::Init(env));
@@ -80,6 +82,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setForceCopy", Napi::Function::New(env, ContextWrap::SetForceCopy, "setForceCopy"));
   exports.Set("setLogger", Napi::Function::New(env, SetLogger, "setLogger"));
   exports.Set("systemInfo", Napi::Function::New(env, SystemInfo, "systemInfo"));
+  exports.Set("mallocStats", Napi::Function::New(env, MallocStats, "mallocStats"));
   exports.Set("train", Napi::Function::New(env, Train, "train"));
   exports.Set("quantize", Napi::Function::New(env, Quantize, "quantize"));
   return exports;

@@ -7,12 +7,16 @@
 #include <memory>
 #include <vector>
 
+#include "memory.h"
 #include "model.h"
 
 namespace loom {
 
 struct ContextDeleter {
-  void operator()(llama_context* c) const { llama_free(c); }
+  void operator()(llama_context* c) const {
+    llama_free(c);
+    ReleaseFreedMemory();
+  }
 };
 struct BatchDeleter {
   void operator()(llama_batch* b) const {

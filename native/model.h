@@ -5,11 +5,15 @@
 #include <mutex>
 
 #include "common.h"
+#include "memory.h"
 
 namespace loom {
 
 struct ModelDeleter {
-  void operator()(llama_model* m) const { llama_model_free(m); }
+  void operator()(llama_model* m) const {
+    llama_model_free(m);
+    ReleaseFreedMemory();
+  }
 };
 // Shared so a context keeps the weights alive even if the JS model is disposed first.
 using ModelPtr = std::shared_ptr<llama_model>;
