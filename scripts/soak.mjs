@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // Soak test (npm run soak): many generations on one context, then many load/dispose cycles,
 // sampling the process's resident memory. Prints RSS growth after warm-up (the first 10 %) for
-// each phase, the goal being < 5 %, and the growth over the second half: a leak grows steadily,
-// while glibc's per-thread malloc arenas and V8 grow in a few steps and then stay flat (with
-// MALLOC_ARENA_MAX=1 the load-cycle growth disappears). Exit code 1 when a phase is above the
-// goal after warm-up and still growing in its second half (> 1 %).
+// each phase, the goal being < 5 %, the growth over the second half (a leak grows steadily;
+// V8 and allocator warm-up grow in a few steps and then stay flat), and where the memory is: V8's
+// heap, memory V8 accounts outside it, and the native heap as glibc's malloc reports it (in use
+// vs. free but kept). Exit code 1 when a phase is above the goal after warm-up and still growing
+// in its second half (> 1 %).
 // Options: --generations 2000 --cycles 200 --tokens 16.
 // Uses the built library (dist/; rebuilt when lib/ is newer) and a tiny random-weight model.
 import { execFileSync } from 'node:child_process';
@@ -51,7 +52,27 @@ const lib = await import(pathToFileURL(distIndex).href);
 // A forced full GC before each sample keeps garbage that is merely uncollected out of the figures.
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc');
-const sample = () => { gc(); gc(); const u = process.memoryUsage(); return { rss: u.rss / 2 ** 20, heap: u.heapUsed / 2 ** 20 }; };
+// The breakdown tells where growth comes from: V8's heap (heapUsed; heapTotal is what it has
+// committed), memory V8 accounts for outside its heap (external, of which arrayBuffers), and the
+// native heap as glibc sees it (mallinfo2 via the addon: in use vs. free but still resident in
+// its arenas). What RSS adds beyond these is code, stacks and mapped files.
+const MiB = 2 ** 20;
+const { native } = await import(pathToFileURL(join(root, 'dist', 'native.js')).href);
+const mallocStats = typeof native().mallocStats === 'function' ? () => native().mallocStats() : () => null;
+const sample = () => {
+  gc(); gc();
+  const u = process.memoryUsage();
+  const m = mallocStats();
+  return {
+    rss: u.rss / MiB, heap: u.heapUsed / MiB, heapTotal: u.heapTotal / MiB, external: u.external / MiB, arrayBuffers: u.arrayBuffers / MiB,
+    mallocUsed: m ? m.inUse / MiB : NaN, mallocFree: m ? m.free / MiB : NaN, arenas: m ? m.arenas : NaN,
+  };
+};
+const fmt = (v) => (Number.isNaN(v) ? 'n/a' : v.toFixed(1));
+const breakdown = (a, b) => [
+  ['rss', 'rss'], ['heapUsed', 'heap'], ['heapTotal', 'heapTotal'], ['external', 'external'], ['arrayBuffers', 'arrayBuffers'],
+  ['malloc in use', 'mallocUsed'], ['malloc free', 'mallocFree'],
+].map(([label, k]) => `${label} ${fmt(a[k])} -> ${fmt(b[k])} (${Number.isNaN(a[k]) ? 'n/a' : `${b[k] - a[k] >= 0 ? '+' : ''}${(b[k] - a[k]).toFixed(2)}`})`).join(', ');
 
 const modelPath = join(root, '.cache', 'fixtures', 'soak-tiny-f32.gguf');
 if (!existsSync(modelPath)) {
@@ -79,8 +100,14 @@ async function phase(name, n, every, step) {
   console.log(`  RSS (MiB) every ${every}: ${samples.map((s) => s.rss.toFixed(1)).join(' ')}`);
   console.log(`  after warm-up (${warm.at}): ${warm.rss.toFixed(1)} MiB, end: ${last.rss.toFixed(1)} MiB, growth ${growth.toFixed(2)} %`);
   // A leak grows at a steady rate; allocator and JIT warm-up flatten out, so the second half tells them apart.
-  console.log(`  second half (${mid.at} -> ${last.at}): ${pct(mid.rss, last.rss).toFixed(2)} %; JS heap ${warm.heap.toFixed(1)} -> ${last.heap.toFixed(1)} MiB`);
-  return { growth, late: pct(mid.rss, last.rss) };
+  console.log(`  second half (${mid.at} -> ${last.at}): ${pct(mid.rss, last.rss).toFixed(2)} %`);
+  console.log(`  breakdown after warm-up -> end, MiB: ${breakdown(warm, last)}${Number.isNaN(last.arenas) ? '' : `; malloc arenas ${warm.arenas} -> ${last.arenas}`}`);
+  console.log(`  malloc in use every ${every} (MiB): ${samples.map((s) => fmt(s.mallocUsed)).join(' ')}`);
+  console.log(`  V8 heapTotal every ${every} (MiB): ${samples.map((s) => fmt(s.heapTotal)).join(' ')}`);
+  // RSS less what V8 has committed for its heap: native memory, code, stacks and mapped files.
+  const outside = pct(warm.rss - warm.heapTotal, last.rss - last.heapTotal);
+  console.log(`  RSS outside V8's heap (rss - heapTotal): ${(warm.rss - warm.heapTotal).toFixed(1)} -> ${(last.rss - last.heapTotal).toFixed(1)} MiB, growth ${outside.toFixed(2)} %`);
+  return { growth, late: pct(mid.rss, last.rss), outside };
 }
 
 const startRss = sample().rss;
@@ -111,9 +138,11 @@ const cycleGrowth = await phase('load / context / decode / dispose cycles', cycl
   m.dispose();
 });
 
-console.log(`\nstart ${startRss.toFixed(1)} MiB; ${generated} tokens generated`);
+const tuning = native().mallocStats?.();
+console.log(`\nstart ${startRss.toFixed(1)} MiB; ${generated} tokens generated; malloc: ${tuning ? `glibc, mmap threshold ${tuning.tuned ? 'fixed by llama-loom' : 'left to glibc (LLAMA_LOOM_MALLOC_TUNING=0 or set by the process)'}` : 'not glibc'}`);
 const goal = 5;
 const leaking = (p) => p.growth >= goal && p.late > 1;
 console.log(`RSS growth after warm-up: generations ${genGrowth.growth.toFixed(2)} %, load cycles ${cycleGrowth.growth.toFixed(2)} % (goal < ${goal} %)`);
+console.log(`RSS growth outside V8's heap: generations ${genGrowth.outside.toFixed(2)} %, load cycles ${cycleGrowth.outside.toFixed(2)} %`);
 console.log(`second-half growth: generations ${genGrowth.late.toFixed(2)} %, load cycles ${cycleGrowth.late.toFixed(2)} % -> ${leaking(genGrowth) || leaking(cycleGrowth) ? 'STILL GROWING: possible leak' : 'flat'}`);
 if (leaking(genGrowth) || leaking(cycleGrowth)) process.exitCode = 1;
