@@ -49,32 +49,21 @@
         (br $next)))
     (i32.const -1))
 
-  ;; Adds four f32 lanes into a running pair of f64 lanes.
-  (func $widenAdd (param $total v128) (param $acc v128) (result v128)
-    (f64x2.add (local.get $total)
-      (f64x2.add
-        (f64x2.promote_low_f32x4 (local.get $acc))
-        (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $acc) (local.get $acc))))))
-
-  ;; Writes w = e^((x - shift) * scale) from src to dst (which may equal src) and returns Σ w.
-  ;; Lanes accumulate in f32 over blocks of 256 elements and blocks in f64, so the sum of a
-  ;; 152k-entry row keeps float32 accuracy. e^x is Cephes' expf, inlined (V8 does not inline
+  ;; Writes w = e^((x - shift) * scale) from src to dst (which may equal src) and returns Σ w,
+  ;; summed in f64 (two f64x2 accumulators), so the total of a 152k-entry row carries float64
+  ;; accuracy like a scalar loop's `double` sum. e^x is Cephes' expf, inlined (V8 does not inline
   ;; wasm calls by default): x = t*ln2 + r with t = round(x*log2 e), |r| <= ln2/2, a degree-7
   ;; polynomial for e^r and 2^t built in the exponent bits; about 1 ulp. Lanes below -87.33654
   ;; (where e^x leaves float32's normal range), -inf and NaN give +0; above 88.3 saturates.
   (func (export "expWeights") (param $src i32) (param $dst i32) (param $n i32) (param $shift f32) (param $scale f32) (result f64)
-    (local $end i32) (local $blockEnd i32) (local $acc v128) (local $total v128) (local $s v128) (local $k v128)
+    (local $end i32) (local $lo v128) (local $hi v128) (local $s v128) (local $k v128)
     (local $x v128) (local $t v128) (local $r v128) (local $p v128) (local $keep v128)
     (local.set $s (f32x4.splat (local.get $shift)))
     (local.set $k (f32x4.splat (local.get $scale)))
     (local.set $end (i32.add (local.get $src) (i32.shl (local.get $n) (i32.const 2))))
     (block $done
-      (loop $block
-        (br_if $done (i32.ge_u (local.get $src) (local.get $end)))
-        (local.set $blockEnd (select (local.get $end) (i32.add (local.get $src) (i32.const 1024))
-          (i32.lt_u (local.get $end) (i32.add (local.get $src) (i32.const 1024)))))
-        (local.set $acc (v128.const f32x4 0 0 0 0))
         (loop $next
+          (br_if $done (i32.ge_u (local.get $src) (local.get $end)))
           (local.set $x (v128.load (local.get $src)))
           ;; Rows filtered by top-k/top-p are mostly -inf: such vectors are zeros, no exp needed.
           (if (i32.eqz (v128.any_true (f32x4.gt (local.get $x) (v128.const f32x4 -inf -inf -inf -inf))))
@@ -82,9 +71,7 @@
               (v128.store (local.get $dst) (v128.const i32x4 0 0 0 0))
               (local.set $src (i32.add (local.get $src) (i32.const 16)))
               (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
-              (br_if $next (i32.lt_u (local.get $src) (local.get $blockEnd)))
-              (local.set $total (call $widenAdd (local.get $total) (local.get $acc)))
-              (br $block)))
+              (br $next)))
           (local.set $x (f32x4.mul (f32x4.sub (local.get $x) (local.get $s)) (local.get $k)))
           (local.set $keep (f32x4.ge (local.get $x) (v128.const f32x4 -87.33654 -87.33654 -87.33654 -87.33654)))
           (local.set $x (f32x4.pmax (v128.const f32x4 -87.33654 -87.33654 -87.33654 -87.33654)
@@ -109,13 +96,14 @@
               (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $t)) (v128.const i32x4 127 127 127 127)) (i32.const 23)))
             (local.get $keep)))
           (v128.store (local.get $dst) (local.get $p))
-          (local.set $acc (f32x4.add (local.get $acc) (local.get $p)))
+          (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $p))))
+          (local.set $hi (f64x2.add (local.get $hi)
+            (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $p) (local.get $p)))))
           (local.set $src (i32.add (local.get $src) (i32.const 16)))
           (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
-          (br_if $next (i32.lt_u (local.get $src) (local.get $blockEnd))))
-        (local.set $total (call $widenAdd (local.get $total) (local.get $acc)))
-        (br $block)))
-    (f64.add (f64x2.extract_lane 0 (local.get $total)) (f64x2.extract_lane 1 (local.get $total))))
+          (br $next)))
+    (local.set $lo (f64x2.add (local.get $lo) (local.get $hi)))
+    (f64.add (f64x2.extract_lane 0 (local.get $lo)) (f64x2.extract_lane 1 (local.get $lo))))
 
   ;; Histogram of a ranked row for the mass-prefix search: bucket = floor((keyMax - key) * 4),
   ;; clamped to 255 (quarter-nat buckets); per bucket the summed weight (f64) and the count.
