@@ -6,6 +6,7 @@
 // mix of its log-softmax are reproduced so the numbers match the tool's to its printed digits.
 
 import { Context } from '../context.js';
+import { rowKernels } from '../decoding/select/kernels.js';
 import { abortError, isLoomError, LoomError } from '../errors.js';
 import { Model } from '../model.js';
 import { checkFunction, checkInteger, checkObject, checkSignal, checkTokens, fail, isTypedArrayOf } from '../validate.js';
@@ -65,6 +66,11 @@ export interface PerplexityResult {
  * log(sum) in double.
  */
 export function llamaNegativeLogLikelihood(logits: Float32Array, token: number): number {
+  const simd = rowKernels();
+  if (simd) {
+    const max = simd.max(logits);
+    return Math.log(simd.sumExpPrecise(logits, max, true)) - Math.fround(logits[token]! - max);
+  }
   const n = logits.length;
   let max = logits[0]!;
   for (let i = 1; i < n; i++) if (logits[i]! > max) max = logits[i]!;

@@ -7,6 +7,7 @@ import { Context } from '../context.js';
 import { abortError, isLoomError, LoomError } from '../errors.js';
 import { Model } from '../model.js';
 import { checkBoolean, checkInteger, checkObject, checkSignal, checkTokens, fail, isTypedArrayOf } from '../validate.js';
+import { rowKernels } from '../decoding/select/kernels.js';
 
 /** Log-probabilities of one continuation. */
 export interface ContinuationScore {
@@ -35,6 +36,11 @@ type Text = string | Int32Array | readonly number[];
 
 /** ln softmax(row)[token] in double precision. */
 export function logSoftmaxAt(row: Float32Array, token: number): number {
+  const simd = rowKernels();
+  if (simd) {
+    const m = simd.max(row);
+    return row[token]! - m - Math.log(simd.sumExpPrecise(row, m, false));
+  }
   let max = -Infinity;
   for (let i = 0; i < row.length; i++) if (row[i]! > max) max = row[i]!;
   let z = 0;

@@ -211,6 +211,24 @@ describe('kernel memory', () => {
     expect(k.lastLogSumExp).toBe(Infinity);
   });
 
+  test('sumExpPrecise: float64 terms, or llama-perplexity\'s expf(float - float) terms', () => {
+    const k = kernels!;
+    for (const n of [5, 64, 32000, 152064]) {
+      const row = makeRow(n, 70 + n, false);
+      const max = refMax(row).max;
+      let exact = 0;
+      let llama = 0;
+      for (let i = 0; i < n; i++) {
+        exact += Math.exp(row[i]! - max);
+        llama += Math.fround(Math.exp(Math.fround(row[i]! - max)));
+      }
+      expect(Math.abs(k.sumExpPrecise(row, max, false) - exact) / exact).toBeLessThan(1e-13);
+      expect(Math.abs(k.sumExpPrecise(row, max, true) - llama) / llama).toBeLessThan(1e-13);
+    }
+    // -Infinity and NaN terms count 0; terms below e^-700 too.
+    expect(k.sumExpPrecise(Float32Array.of(0, -Infinity, Number.NaN, -800), 0, false)).toBe(1);
+  });
+
   test('maskOutside keeps entries above the key and ties up to the index, in place', () => {
     const row = Float32Array.of(1, 3, 2, 3, Number.NaN, 3, 0.5, -Infinity);
     kernels!.maskOutside(row, 3, 3);

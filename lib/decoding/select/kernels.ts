@@ -21,6 +21,7 @@ interface KernelExports {
   max(p: number, n: number): number;
   firstIndexOf(p: number, n: number, v: number): number;
   expWeights(src: number, dst: number, n: number, shift: number, scale: number): number;
+  expSumPrecise(p: number, n: number, shift: number, mode: number): number;
   divide(p: number, n: number, d: number): void;
   maskOutside(p: number, n: number, key: number, index: number): void;
   cumulativeIndex(p: number, n: number, target: number): number;
@@ -156,6 +157,15 @@ export class RowKernels {
   sumExp(row: Float32Array, shift: number, scale = 1): number {
     // In place over the staged copy: the weights are not needed, only their sum.
     return this.x.expWeights(REGIONS, REGIONS, this.stage(row), shift, scale);
+  }
+
+  /**
+   * Σ exp(row[i] - shift) with every term in float64 precision. `llamaArithmetic` rounds each
+   * difference and each term to float32 (`expf(float - float)` summed in double), the arithmetic
+   * of llama.cpp's perplexity tool; otherwise everything is float64.
+   */
+  sumExpPrecise(row: Float32Array, shift: number, llamaArithmetic: boolean): number {
+    return this.x.expSumPrecise(REGIONS, this.stage(row), shift, llamaArithmetic ? 3 : 0);
   }
 
   /** Writes exp((row[i] - shift) · scale) into `weights` and returns their sum. */
