@@ -14,7 +14,14 @@ const outPath = join(root, 'lib', 'decoding', 'select', 'kernels-wasm.ts');
 /** The TypeScript module text for the current kernels.wat. */
 export async function renderKernelsModule() {
   const wabt = await wabtFactory();
-  const mod = wabt.parseWat('kernels.wat', readFileSync(watPath, 'utf8'), { simd: true });
+  let mod;
+  try {
+    mod = wabt.parseWat('kernels.wat', readFileSync(watPath, 'utf8'), { simd: true });
+  } catch (err) {
+    // wabt's own stack trace quotes its whole minified source: show the message only.
+    console.error(String(err.message ?? err));
+    process.exit(1);
+  }
   try {
     mod.validate();
     const { buffer } = mod.toBinary({ log: false, write_debug_names: false });

@@ -1,4 +1,6 @@
 import { checkInteger as checkInt } from '../../validate.js';
+import { rowKernels } from '../select/kernels.js';
+import { MassPrefixSelector } from '../select/mass-prefix.js';
 import { kthLargest, TopKHeap } from '../select/top-k-heap.js';
 import { checkMinTokensToKeep } from './keep-count.js';
 import { FILTER_VALUE, type LogitsProcessor } from './processor.js';
@@ -6,11 +8,14 @@ import { FILTER_VALUE, type LogitsProcessor } from './processor.js';
 /**
  * Keeps the `topK` highest scores (at least `minTokensToKeep`): every score strictly below the
  * k-th largest is filtered, so tokens tied with the k-th are all kept (transformers' TopKLogitsWarper).
- * Uses a bounded heap over the row: one pass, no sort, no allocation after construction.
+ * With the SIMD kernels the k-th score comes from their count histogram (the mass-prefix search
+ * with zero weights and `k` as the count to reach); otherwise from a bounded heap over the row.
+ * One pass either way, no sort, no allocation after the first row. NaN scores are filtered.
  */
 export class TopKProcessor implements LogitsProcessor {
   readonly topK: number;
   private readonly heap: TopKHeap;
+  private selector = new MassPrefixSelector(0);
 
   constructor(topK: number, minTokensToKeep = 1) {
     checkInt('topK', topK, { min: 1 });
@@ -19,9 +24,20 @@ export class TopKProcessor implements LogitsProcessor {
   }
 
   process(_inputIds: Int32Array, scores: Float32Array): Float32Array {
-    const k = Math.min(this.topK, scores.length);
+    const n = scores.length;
+    const k = Math.min(this.topK, n);
+    const simd = rowKernels();
+    if (simd) {
+      if (this.selector.capacity < n) this.selector = new MassPrefixSelector(n);
+      const max = simd.stageKeys(scores);
+      if (max === -Infinity) return scores;
+      // Mass target 0 with a count of k: the boundary is the k-th key, ties with it all kept.
+      this.selector.select(simd.keysView(n), simd.weightsView(n), 1, 0, k, true, max);
+      simd.maskStaged(this.selector.boundaryKey, this.selector.boundaryIndex, scores);
+      return scores;
+    }
     const kth = kthLargest(scores, k, this.heap);
-    for (let i = 0; i < scores.length; i++) if (scores[i]! < kth) scores[i] = FILTER_VALUE;
+    for (let i = 0; i < n; i++) if (!(scores[i]! >= kth)) scores[i] = FILTER_VALUE;
     return scores;
   }
 }

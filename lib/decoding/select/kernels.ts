@@ -25,7 +25,7 @@ interface KernelExports {
   divide(p: number, n: number, d: number): void;
   maskOutside(p: number, n: number, key: number, index: number): void;
   cumulativeIndex(p: number, n: number, target: number): number;
-  histogram(keys: number, weights: number, n: number, keyMax: number, h: number, scratch: number): void;
+  histogram(keys: number, weights: number, n: number, keyMax: number, h: number, scratch: number): number;
   gather(keys: number, n: number, keyMax: number, bucket: number, out: number): number;
 }
 
@@ -82,6 +82,19 @@ export class RowKernels {
     return max;
   }
 
+  /**
+   * Stages `row` as ranking keys with zero weights (a count-only ranking: top-k); returns the
+   * maximum (-Infinity when the row has no number).
+   */
+  stageKeys(row: Float32Array): number {
+    const padded = this.stage(row);
+    this.stagedPadded = padded;
+    const b = A0 + this.capacity;
+    this.heap.fill(0, b, b + padded);
+    this.stagedTotal = 0;
+    return this.x.max(REGIONS, padded);
+  }
+
   /** The staged row (region A), first `n` entries. */
   keysView(n: number): Float32Array {
     return this.regionA(n);
@@ -97,13 +110,16 @@ export class RowKernels {
    * `mass` and `count` ({@link HISTOGRAM_BUCKETS} entries each).
    */
   histogram(keyMax: number, mass: Float64Array, count: Int32Array): void {
-    this.x.histogram(REGIONS, this.regionBByte(), this.stagedPadded, keyMax, HIST, SCRATCH);
+    // Buckets past the last one used are empty; the kernel does not fold or clear them.
+    const used = this.x.histogram(REGIONS, this.regionBByte(), this.stagedPadded, keyMax, HIST, SCRATCH) + 1;
     const m = this.heapF64;
     const c = this.heapI32;
-    for (let b = 0; b < HISTOGRAM_BUCKETS; b++) {
+    for (let b = 0; b < used; b++) {
       mass[b] = m[HIST / 8 + b]!;
       count[b] = c[HIST_COUNTS / 4 + b]!;
     }
+    mass.fill(0, used);
+    count.fill(0, used);
   }
 
   /** Writes to `band` the indices of staged keys in histogram bucket `bucket`; returns how many. */

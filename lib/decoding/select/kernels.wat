@@ -159,65 +159,101 @@
 
   ;; Histogram of a ranked row for the mass-prefix search: bucket = floor((keyMax - key) * 4),
   ;; clamped to 255 (quarter-nat buckets); per bucket the summed weight (f64) and the count.
-  ;; Keys that are NaN or -inf are left out. Eight sub-histograms (one per lane of two vectors)
-  ;; keep consecutive updates of a popular bucket from waiting on each other; they are folded
-  ;; into the first at the end. Layout at $h: mass f64[8][257], then count i32[8][257] (the 257th
-  ;; bucket of each takes the left-out keys); $scratch holds 64 bytes.
-  (func (export "histogram") (param $keys i32) (param $weights i32) (param $n i32) (param $keyMax f32) (param $h i32) (param $scratch i32)
-    (local $end i32) (local $km v128) (local $x v128) (local $b v128) (local $j i32) (local $slot i32) (local $counts i32)
+  ;; Keys that are NaN or -inf are left out, and pairs of vectors holding none are skipped (rows
+  ;; filtered by top-k are mostly -inf). Eight sub-histograms (one per lane of two vectors) keep
+  ;; consecutive updates of a popular bucket from waiting on each other; buckets 0..maxBucket of
+  ;; them are folded into the first, and maxBucket (-1 when no key counted) is returned. Layout at
+  ;; $h: mass f64[8][257], then count i32[8][257] (the 257th bucket of each takes the left-out
+  ;; lanes); $scratch holds 64 bytes. The next call clears only what this one used.
+  (global $usedBuckets (mut i32) (i32.const 257))
+  (func (export "histogram") (param $keys i32) (param $weights i32) (param $n i32) (param $keyMax f32) (param $h i32) (param $scratch i32) (result i32)
+    (local $end i32) (local $km v128) (local $x v128) (local $b v128) (local $valid v128) (local $valid2 v128) (local $mb v128)
+    (local $j i32) (local $slot i32) (local $counts i32) (local $maxB i32)
     (local.set $counts (i32.add (local.get $h) (i32.const 16448)))
-    (memory.fill (local.get $h) (i32.const 0) (i32.const 24672))
+    ;; Clear buckets 0..used-1 and the left-out bucket of every sub-histogram.
+    (local.set $j (i32.const 0))
+    (loop $clear
+      (memory.fill (i32.add (local.get $h) (i32.mul (local.get $j) (i32.const 2056))) (i32.const 0)
+        (i32.shl (global.get $usedBuckets) (i32.const 3)))
+      (memory.fill (i32.add (local.get $counts) (i32.mul (local.get $j) (i32.const 1028))) (i32.const 0)
+        (i32.shl (global.get $usedBuckets) (i32.const 2)))
+      (f64.store offset=2048 (i32.add (local.get $h) (i32.mul (local.get $j) (i32.const 2056))) (f64.const 0))
+      (i32.store offset=1024 (i32.add (local.get $counts) (i32.mul (local.get $j) (i32.const 1028))) (i32.const 0))
+      (local.set $j (i32.add (local.get $j) (i32.const 1)))
+      (br_if $clear (i32.lt_u (local.get $j) (i32.const 8))))
+    (local.set $mb (v128.const i32x4 -1 -1 -1 -1))
     (local.set $km (f32x4.splat (local.get $keyMax)))
     (local.set $end (i32.add (local.get $keys) (i32.shl (local.get $n) (i32.const 2))))
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $keys) (local.get $end)))
-        ;; Buckets and weights of 8 entries to the scratch area, then 8 scalar updates.
-        (local.set $x (v128.load (local.get $keys)))
-        (local.set $b (v128.bitselect
+        (local.set $valid (f32x4.gt (v128.load (local.get $keys)) (v128.const f32x4 -inf -inf -inf -inf)))
+        (local.set $valid2 (f32x4.gt (v128.load offset=16 (local.get $keys)) (v128.const f32x4 -inf -inf -inf -inf)))
+        (if (v128.any_true (v128.or (local.get $valid) (local.get $valid2)))
+          (then
+            ;; Buckets and weights of 8 entries to the scratch area, then 8 scalar updates.
+            (local.set $x (v128.load (local.get $keys)))
+            (local.set $b (v128.bitselect
           (i32x4.trunc_sat_f32x4_s (f32x4.pmin (v128.const f32x4 255 255 255 255)
             (f32x4.mul (f32x4.sub (local.get $km) (local.get $x)) (v128.const f32x4 4 4 4 4))))
           (v128.const i32x4 256 256 256 256)
-          (f32x4.gt (local.get $x) (v128.const f32x4 -inf -inf -inf -inf))))
-        (v128.store (local.get $scratch) (local.get $b))
-        (local.set $x (v128.load offset=16 (local.get $keys)))
-        (local.set $b (v128.bitselect
+          (local.get $valid)))
+            (local.set $mb (i32x4.max_s (local.get $mb) (v128.bitselect (local.get $b) (v128.const i32x4 -1 -1 -1 -1) (local.get $valid))))
+            (v128.store (local.get $scratch) (local.get $b))
+            (local.set $x (v128.load offset=16 (local.get $keys)))
+            (local.set $valid (local.get $valid2))
+            (local.set $b (v128.bitselect
           (i32x4.trunc_sat_f32x4_s (f32x4.pmin (v128.const f32x4 255 255 255 255)
             (f32x4.mul (f32x4.sub (local.get $km) (local.get $x)) (v128.const f32x4 4 4 4 4))))
           (v128.const i32x4 256 256 256 256)
-          (f32x4.gt (local.get $x) (v128.const f32x4 -inf -inf -inf -inf))))
-        (v128.store offset=16 (local.get $scratch) (local.get $b))
-        (v128.store offset=32 (local.get $scratch) (v128.load (local.get $weights)))
-        (v128.store offset=48 (local.get $scratch) (v128.load offset=16 (local.get $weights)))
-        (local.set $j (i32.const 0))
-        (loop $lane
-          ;; slot = j * 257 + bucket
-          (local.set $slot (i32.add (i32.mul (local.get $j) (i32.const 257))
-            (i32.load (i32.add (local.get $scratch) (i32.shl (local.get $j) (i32.const 2))))))
-          (f64.store (i32.add (local.get $h) (i32.shl (local.get $slot) (i32.const 3)))
-            (f64.add (f64.load (i32.add (local.get $h) (i32.shl (local.get $slot) (i32.const 3))))
-              (f64.promote_f32 (f32.load offset=32 (i32.add (local.get $scratch) (i32.shl (local.get $j) (i32.const 2)))))))
-          (i32.store (i32.add (local.get $counts) (i32.shl (local.get $slot) (i32.const 2)))
-            (i32.add (i32.load (i32.add (local.get $counts) (i32.shl (local.get $slot) (i32.const 2)))) (i32.const 1)))
-          (local.set $j (i32.add (local.get $j) (i32.const 1)))
-          (br_if $lane (i32.lt_u (local.get $j) (i32.const 8))))
+          (local.get $valid)))
+            (local.set $mb (i32x4.max_s (local.get $mb) (v128.bitselect (local.get $b) (v128.const i32x4 -1 -1 -1 -1) (local.get $valid))))
+            (v128.store offset=16 (local.get $scratch) (local.get $b))
+            (v128.store offset=32 (local.get $scratch) (v128.load (local.get $weights)))
+            (v128.store offset=48 (local.get $scratch) (v128.load offset=16 (local.get $weights)))
+            (local.set $j (i32.const 0))
+            (loop $lane
+              ;; slot = j * 257 + bucket
+              (local.set $slot (i32.add (i32.mul (local.get $j) (i32.const 257))
+                (i32.load (i32.add (local.get $scratch) (i32.shl (local.get $j) (i32.const 2))))))
+              (f64.store (i32.add (local.get $h) (i32.shl (local.get $slot) (i32.const 3)))
+                (f64.add (f64.load (i32.add (local.get $h) (i32.shl (local.get $slot) (i32.const 3))))
+                  (f64.promote_f32 (f32.load offset=32 (i32.add (local.get $scratch) (i32.shl (local.get $j) (i32.const 2)))))))
+              (i32.store (i32.add (local.get $counts) (i32.shl (local.get $slot) (i32.const 2)))
+                (i32.add (i32.load (i32.add (local.get $counts) (i32.shl (local.get $slot) (i32.const 2)))) (i32.const 1)))
+              (local.set $j (i32.add (local.get $j) (i32.const 1)))
+              (br_if $lane (i32.lt_u (local.get $j) (i32.const 8))))))
         (local.set $keys (i32.add (local.get $keys) (i32.const 32)))
         (local.set $weights (i32.add (local.get $weights) (i32.const 32)))
         (br $next)))
-    ;; Fold sub-histograms 1..7 into 0.
+    (local.set $maxB (i32x4.extract_lane 0 (local.get $mb)))
+    (local.set $j (i32x4.extract_lane 1 (local.get $mb)))
+    (local.set $maxB (select (local.get $maxB) (local.get $j) (i32.gt_s (local.get $maxB) (local.get $j))))
+    (local.set $j (i32x4.extract_lane 2 (local.get $mb)))
+    (local.set $maxB (select (local.get $maxB) (local.get $j) (i32.gt_s (local.get $maxB) (local.get $j))))
+    (local.set $j (i32x4.extract_lane 3 (local.get $mb)))
+    (local.set $maxB (select (local.get $maxB) (local.get $j) (i32.gt_s (local.get $maxB) (local.get $j))))
+    ;; Fold buckets 0..maxB of sub-histograms 1..7 into sub-histogram 0.
     (local.set $j (i32.const 257))
     (block $folded
       (loop $fold
         (br_if $folded (i32.ge_u (local.get $j) (i32.const 2056)))
         (local.set $slot (i32.rem_u (local.get $j) (i32.const 257)))
-        (f64.store (i32.add (local.get $h) (i32.shl (local.get $slot) (i32.const 3)))
-          (f64.add (f64.load (i32.add (local.get $h) (i32.shl (local.get $slot) (i32.const 3))))
-            (f64.load (i32.add (local.get $h) (i32.shl (local.get $j) (i32.const 3))))))
-        (i32.store (i32.add (local.get $counts) (i32.shl (local.get $slot) (i32.const 2)))
-          (i32.add (i32.load (i32.add (local.get $counts) (i32.shl (local.get $slot) (i32.const 2))))
-            (i32.load (i32.add (local.get $counts) (i32.shl (local.get $j) (i32.const 2))))))
-        (local.set $j (i32.add (local.get $j) (i32.const 1)))
-        (br $fold))))
+        (if (i32.le_s (local.get $slot) (local.get $maxB))
+          (then
+            (f64.store (i32.add (local.get $h) (i32.shl (local.get $slot) (i32.const 3)))
+              (f64.add (f64.load (i32.add (local.get $h) (i32.shl (local.get $slot) (i32.const 3))))
+                (f64.load (i32.add (local.get $h) (i32.shl (local.get $j) (i32.const 3))))))
+            (i32.store (i32.add (local.get $counts) (i32.shl (local.get $slot) (i32.const 2)))
+              (i32.add (i32.load (i32.add (local.get $counts) (i32.shl (local.get $slot) (i32.const 2))))
+                (i32.load (i32.add (local.get $counts) (i32.shl (local.get $j) (i32.const 2))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 1))))
+          (else
+            ;; Skip to the next sub-histogram.
+            (local.set $j (i32.add (i32.sub (local.get $j) (local.get $slot)) (i32.const 257)))))
+        (br $fold)))
+    (global.set $usedBuckets (i32.add (local.get $maxB) (i32.const 1)))
+    (local.get $maxB))
 
   ;; Writes to $out (i32) the indices of the keys in histogram bucket $bucket, in index order,
   ;; and returns how many there are.
