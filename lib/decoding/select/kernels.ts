@@ -25,7 +25,7 @@ interface KernelExports {
   divide(p: number, n: number, d: number): void;
   maskOutside(p: number, n: number, key: number, index: number): void;
   cumulativeIndex(p: number, n: number, target: number): number;
-  histogram(keys: number, weights: number, n: number, keyMax: number, h: number, scratch: number): number;
+  histogram(keys: number, weights: number, n: number, keyMax: number, h: number, scratch: number, limit: number): number;
   gather(keys: number, n: number, keyMax: number, bucket: number, out: number): number;
 }
 
@@ -107,11 +107,12 @@ export class RowKernels {
 
   /**
    * Mass and count per histogram bucket of the staged keys/weights (see kernels.wat), written to
-   * `mass` and `count` ({@link HISTOGRAM_BUCKETS} entries each).
+   * `mass` and `count` ({@link HISTOGRAM_BUCKETS} entries each). Only buckets below `limit` are
+   * filled (keys deeper than limit/4 nats below the best are left out, and skipped quickly).
    */
-  histogram(keyMax: number, mass: Float64Array, count: Int32Array): void {
+  histogram(keyMax: number, mass: Float64Array, count: Int32Array, limit = HISTOGRAM_BUCKETS): void {
     // Buckets past the last one used are empty; the kernel does not fold or clear them.
-    const used = this.x.histogram(REGIONS, this.regionBByte(), this.stagedPadded, keyMax, HIST, SCRATCH) + 1;
+    const used = this.x.histogram(REGIONS, this.regionBByte(), this.stagedPadded, keyMax, HIST, SCRATCH, limit) + 1;
     const m = this.heapF64;
     const c = this.heapI32;
     for (let b = 0; b < used; b++) {

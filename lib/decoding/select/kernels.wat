@@ -159,15 +159,17 @@
 
   ;; Histogram of a ranked row for the mass-prefix search: bucket = floor((keyMax - key) * 4),
   ;; clamped to 255 (quarter-nat buckets); per bucket the summed weight (f64) and the count.
-  ;; Keys that are NaN or -inf are left out, and pairs of vectors holding none are skipped (rows
-  ;; filtered by top-k are mostly -inf). Eight sub-histograms (one per lane of two vectors) keep
+  ;; Keys that are NaN or -inf, or fall in bucket $limit or deeper, are left out, and pairs of
+  ;; vectors holding none that count are skipped: with $limit = 64 (16 nats) a language model's
+  ;; row is mostly skipped, and the caller rescans the whole range only when the prefix does not
+  ;; complete within it. Eight sub-histograms (one per lane of two vectors) keep
   ;; consecutive updates of a popular bucket from waiting on each other; buckets 0..maxBucket of
   ;; them are folded into the first, and maxBucket (-1 when no key counted) is returned. Layout at
   ;; $h: mass f64[8][257], then count i32[8][257] (the 257th bucket of each takes the left-out
   ;; lanes); $scratch holds 64 bytes. The next call clears only what this one used.
   (global $usedBuckets (mut i32) (i32.const 257))
-  (func (export "histogram") (param $keys i32) (param $weights i32) (param $n i32) (param $keyMax f32) (param $h i32) (param $scratch i32) (result i32)
-    (local $end i32) (local $km v128) (local $x v128) (local $b v128) (local $valid v128) (local $valid2 v128) (local $mb v128)
+  (func (export "histogram") (param $keys i32) (param $weights i32) (param $n i32) (param $keyMax f32) (param $h i32) (param $scratch i32) (param $limit i32) (result i32)
+    (local $end i32) (local $km v128) (local $x v128) (local $b v128) (local $b2 v128) (local $lim v128) (local $valid v128) (local $valid2 v128) (local $mb v128)
     (local $j i32) (local $slot i32) (local $counts i32) (local $maxB i32)
     (local.set $counts (i32.add (local.get $h) (i32.const 16448)))
     ;; Clear buckets 0..used-1 and the left-out bucket of every sub-histogram.
@@ -182,33 +184,31 @@
       (local.set $j (i32.add (local.get $j) (i32.const 1)))
       (br_if $clear (i32.lt_u (local.get $j) (i32.const 8))))
     (local.set $mb (v128.const i32x4 -1 -1 -1 -1))
+    (local.set $lim (i32x4.splat (local.get $limit)))
     (local.set $km (f32x4.splat (local.get $keyMax)))
     (local.set $end (i32.add (local.get $keys) (i32.shl (local.get $n) (i32.const 2))))
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $keys) (local.get $end)))
-        (local.set $valid (f32x4.gt (v128.load (local.get $keys)) (v128.const f32x4 -inf -inf -inf -inf)))
-        (local.set $valid2 (f32x4.gt (v128.load offset=16 (local.get $keys)) (v128.const f32x4 -inf -inf -inf -inf)))
+        ;; Raw buckets of 8 keys; a lane counts when its key is a number above -inf and its
+        ;; bucket is below the limit.
+        (local.set $x (v128.load (local.get $keys)))
+        (local.set $b (i32x4.trunc_sat_f32x4_s (f32x4.pmin (v128.const f32x4 255 255 255 255)
+          (f32x4.mul (f32x4.sub (local.get $km) (local.get $x)) (v128.const f32x4 4 4 4 4)))))
+        (local.set $valid (v128.and (f32x4.gt (local.get $x) (v128.const f32x4 -inf -inf -inf -inf))
+          (i32x4.lt_s (local.get $b) (local.get $lim))))
+        (local.set $x (v128.load offset=16 (local.get $keys)))
+        (local.set $b2 (i32x4.trunc_sat_f32x4_s (f32x4.pmin (v128.const f32x4 255 255 255 255)
+          (f32x4.mul (f32x4.sub (local.get $km) (local.get $x)) (v128.const f32x4 4 4 4 4)))))
+        (local.set $valid2 (v128.and (f32x4.gt (local.get $x) (v128.const f32x4 -inf -inf -inf -inf))
+          (i32x4.lt_s (local.get $b2) (local.get $lim))))
         (if (v128.any_true (v128.or (local.get $valid) (local.get $valid2)))
           (then
-            ;; Buckets and weights of 8 entries to the scratch area, then 8 scalar updates.
-            (local.set $x (v128.load (local.get $keys)))
-            (local.set $b (v128.bitselect
-          (i32x4.trunc_sat_f32x4_s (f32x4.pmin (v128.const f32x4 255 255 255 255)
-            (f32x4.mul (f32x4.sub (local.get $km) (local.get $x)) (v128.const f32x4 4 4 4 4))))
-          (v128.const i32x4 256 256 256 256)
-          (local.get $valid)))
+            ;; Buckets and weights of the 8 entries to the scratch area, then 8 scalar updates.
             (local.set $mb (i32x4.max_s (local.get $mb) (v128.bitselect (local.get $b) (v128.const i32x4 -1 -1 -1 -1) (local.get $valid))))
-            (v128.store (local.get $scratch) (local.get $b))
-            (local.set $x (v128.load offset=16 (local.get $keys)))
-            (local.set $valid (local.get $valid2))
-            (local.set $b (v128.bitselect
-          (i32x4.trunc_sat_f32x4_s (f32x4.pmin (v128.const f32x4 255 255 255 255)
-            (f32x4.mul (f32x4.sub (local.get $km) (local.get $x)) (v128.const f32x4 4 4 4 4))))
-          (v128.const i32x4 256 256 256 256)
-          (local.get $valid)))
-            (local.set $mb (i32x4.max_s (local.get $mb) (v128.bitselect (local.get $b) (v128.const i32x4 -1 -1 -1 -1) (local.get $valid))))
-            (v128.store offset=16 (local.get $scratch) (local.get $b))
+            (local.set $mb (i32x4.max_s (local.get $mb) (v128.bitselect (local.get $b2) (v128.const i32x4 -1 -1 -1 -1) (local.get $valid2))))
+            (v128.store (local.get $scratch) (v128.bitselect (local.get $b) (v128.const i32x4 256 256 256 256) (local.get $valid)))
+            (v128.store offset=16 (local.get $scratch) (v128.bitselect (local.get $b2) (v128.const i32x4 256 256 256 256) (local.get $valid2)))
             (v128.store offset=32 (local.get $scratch) (v128.load (local.get $weights)))
             (v128.store offset=48 (local.get $scratch) (v128.load offset=16 (local.get $weights)))
             (local.set $j (i32.const 0))

@@ -53,11 +53,14 @@ export class MassPrefixSelector {
     if (target >= total || !Number.isFinite(keyMax) || minCount >= n) return this.keepAll(n);
 
     // 1. Histogram by distance below the best key; find the bucket where the prefix completes.
+    // With the kernels, a first histogram covers the top 16 nats only (most of a language model's
+    // row lies deeper and is skipped); the whole range is scanned when the prefix is not complete
+    // there.
     const simd = rowKernels();
     const staged = simd !== null && simd.owns(keys) && simd.owns(weights);
     const mass = this.bucketMass;
     const count = this.bucketCount;
-    if (staged) simd.histogram(keyMax, mass, count);
+    if (staged) simd.histogram(keyMax, mass, count, NEAR_BUCKETS);
     else {
       mass.fill(0);
       count.fill(0);
@@ -69,14 +72,13 @@ export class MassPrefixSelector {
         count[b]!++;
       }
     }
-    let aboveMass = 0;
-    let aboveCount = 0;
-    let bucket = 0;
-    for (; bucket < BUCKETS; bucket++) {
-      if (aboveMass + mass[bucket]! >= target && aboveCount + count[bucket]! >= minCount) break;
-      aboveMass += mass[bucket]!;
-      aboveCount += count[bucket]!;
+    let bucket = this.findBucket(target, minCount);
+    if (bucket === BUCKETS && staged) {
+      simd.histogram(keyMax, mass, count);
+      bucket = this.findBucket(target, minCount);
     }
+    let aboveMass = this.foundMass;
+    let aboveCount = this.foundCount;
     // Rounding can leave the target just out of reach of the whole row: keep everything then.
     if (bucket === BUCKETS) return this.keepAll(n);
 
@@ -133,6 +135,27 @@ export class MassPrefixSelector {
     this.boundaryIndex = keepTies ? n : b;
   }
 
+  /** Mass and count of the buckets above the one {@link findBucket} returned. */
+  private foundMass = 0;
+  private foundCount = 0;
+
+  /** First bucket where the running mass reaches `target` and the count `minCount` (BUCKETS if none). */
+  private findBucket(target: number, minCount: number): number {
+    const mass = this.bucketMass;
+    const count = this.bucketCount;
+    let aboveMass = 0;
+    let aboveCount = 0;
+    let bucket = 0;
+    for (; bucket < BUCKETS; bucket++) {
+      if (aboveMass + mass[bucket]! >= target && aboveCount + count[bucket]! >= minCount) break;
+      aboveMass += mass[bucket]!;
+      aboveCount += count[bucket]!;
+    }
+    this.foundMass = aboveMass;
+    this.foundCount = aboveCount;
+    return bucket;
+  }
+
   /** Weight of the front part produced by the last {@link partition} call. */
   private partMass = 0;
 
@@ -181,6 +204,8 @@ export class MassPrefixSelector {
 }
 
 const BUCKETS = HISTOGRAM_BUCKETS;
+/** Buckets of the first, near-the-top histogram pass with the kernels (16 nats). */
+const NEAR_BUCKETS = 64;
 const BUCKETS_PER_NAT = 4;
 
 function bucketOf(keyMax: number, k: number): number {
