@@ -19,7 +19,8 @@ function parseArgs(argv) {
   const opts = {
     backend: process.env.LLAMA_LOOM_BACKEND || (process.platform === 'darwin' ? 'metal' : 'cpu'),
     portable: ['1', 'true', 'on'].includes(String(process.env.LLAMA_LOOM_PORTABLE || '').toLowerCase()),
-    amx: ['1', 'true', 'on'].includes(String(process.env.LLAMA_LOOM_AMX || '').toLowerCase()),
+    // AMX is on unless switched off (LLAMA_LOOM_AMX=0 or --no-amx).
+    amx: !['0', 'false', 'off', 'no'].includes(String(process.env.LLAMA_LOOM_AMX || '').toLowerCase()),
     reference: false,
     debug: false,
     clean: false,
@@ -30,12 +31,13 @@ function parseArgs(argv) {
     if (arg.startsWith('--backend=')) opts.backend = arg.slice('--backend='.length);
     else if (arg === '--portable') opts.portable = true;
     else if (arg === '--amx') opts.amx = true;
+    else if (arg === '--no-amx') opts.amx = false;
     else if (arg === '--reference') opts.reference = true;
     else if (arg === '--debug') opts.debug = true;
     else if (arg === '--clean') opts.clean = true;
     else if (arg.startsWith('--build-dir=')) opts.buildDir = join(root, arg.slice('--build-dir='.length));
     else if (arg.startsWith('--cuda-arch=')) opts.cudaArch = arg.slice('--cuda-arch='.length);
-    else throw new Error(`unknown option ${arg} (expected --backend=cpu|cuda|metal|vulkan, --portable, --amx, --reference, --debug, --clean, --build-dir=DIR, --cuda-arch=LIST)`);
+    else throw new Error(`unknown option ${arg} (expected --backend=cpu|cuda|metal|vulkan, --portable, --amx, --no-amx, --reference, --debug, --clean, --build-dir=DIR, --cuda-arch=LIST)`);
   }
   if (!BACKENDS.includes(opts.backend)) {
     throw new Error(`backend must be one of ${BACKENDS.join(', ')}; received "${opts.backend}"`);
@@ -101,11 +103,28 @@ function buildUnlocked(opts) {
     }),
   ];
   const common = ['--directory', root, '--out', opts.buildDir, ...(opts.debug ? ['--debug'] : []), ...defines];
-  const verb = opts.clean || !existsSync(join(opts.buildDir, 'CMakeCache.txt')) ? 'rebuild' : 'compile';
-  run(process.execPath, [cmakeJs, verb, ...common]);
+  const cache = join(opts.buildDir, 'CMakeCache.txt');
+  if (opts.clean || !existsSync(cache)) run(process.execPath, [cmakeJs, 'rebuild', ...common]);
+  else {
+    // `compile` reuses the cached configuration: when a switch changed (--portable, --no-amx,
+    // another backend), configure again first so the build follows what was asked.
+    if (changedSwitches(cache, defines).length > 0) run(process.execPath, [cmakeJs, 'configure', ...common]);
+    run(process.execPath, [cmakeJs, 'compile', ...common]);
+  }
   if (opts.reference) {
     run('cmake', ['--build', opts.buildDir, '--config', opts.debug ? 'Debug' : 'Release', '--target', ...REFERENCE_TARGETS]);
   }
+}
+
+/** LOOM_* switches among `defines` whose value differs from the one in the CMake cache. */
+function changedSwitches(cachePath, defines) {
+  const text = readFileSync(cachePath, 'utf8');
+  return defines.filter((d) => {
+    const m = /^--CD(LOOM_(?:BACKEND|NATIVE|AMX))=(.*)$/.exec(d);
+    if (!m) return false;
+    const cached = new RegExp(`^${m[1]}:[A-Z]+=(.*)$`, 'm').exec(text);
+    return !cached || cached[1] !== m[2];
+  });
 }
 
 function run(cmd, args) {
