@@ -8,6 +8,7 @@
 #include "model.h"
 #include "sampler.h"
 #include "state.h"
+#include "quantize.h"
 #include "train.h"
 
 #include "ggml-backend.h"
