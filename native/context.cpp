@@ -32,6 +32,7 @@ class CreateWorker : public Napi::AsyncWorker {
  protected:
   void Execute() override {
     baton_.ctx = llama_init_from_model(baton_.model.get(), baton_.params);
+    if (baton_.ctx != nullptr) AttachThreadpools(baton_.ctx, baton_.params.n_threads, baton_.params.n_threads_batch);
     if (!baton_.ctx) SetError("llama.cpp could not create the context (out of memory, or contextSize/batchSize too large for this model)");
   }
   void OnOK() override {
@@ -42,6 +43,7 @@ class CreateWorker : public Napi::AsyncWorker {
       deferred_.Resolve(obj);
     } catch (const Napi::Error& e) {
       llama_free(baton_.ctx);
+      ReleaseThreadpools(baton_.ctx);
       deferred_.Reject(e.Value());
     }
   }
@@ -412,6 +414,7 @@ Napi::Value ContextWrap::SetThreads(const Napi::CallbackInfo& info) {
   int32_t n = static_cast<int32_t>(ArgInteger(info[0], "threads", 1, 1024));
   int32_t nb = info.Length() > 1 && !info[1].IsUndefined() ? static_cast<int32_t>(ArgInteger(info[1], "batchThreads", 1, 1024)) : n;
   llama_set_n_threads(ctx_.get(), n, nb);
+  AttachThreadpools(ctx_.get(), n, nb);
   return env.Undefined();
 }
 

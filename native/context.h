@@ -9,12 +9,14 @@
 
 #include "memory.h"
 #include "model.h"
+#include "threadpool.h"
 
 namespace loom {
 
 struct ContextDeleter {
   void operator()(llama_context* c) const {
     llama_free(c);
+    ReleaseThreadpools(c);
     ReleaseFreedMemory();
   }
 };

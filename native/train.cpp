@@ -25,6 +25,7 @@
 #include "ggml-backend.h"
 #include "ggml-opt.h"
 #include "model.h"
+#include "threadpool.h"
 
 namespace loom {
 namespace {
@@ -155,8 +156,13 @@ class TrainWorker : public Napi::AsyncProgressQueueWorker<TrainEvent> {
     cp.type_k = cp.type_v = GGML_TYPE_F32;  // the backward pass has no f16 OUT_PROD
     cp.flash_attn_type = LLAMA_FLASH_ATTN_TYPE_DISABLED;
     cp.no_perf = true;
-    std::unique_ptr<llama_context, void (*)(llama_context*)> ctx(llama_init_from_model(model_.get(), cp), llama_free);
+    auto free_ctx = [](llama_context* c) {
+      llama_free(c);
+      ReleaseThreadpools(c);
+    };
+    std::unique_ptr<llama_context, decltype(free_ctx)> ctx(llama_init_from_model(model_.get(), cp), free_ctx);
     if (!ctx) return Fail("TRAIN_FAILED", "llama.cpp could not create a training context of " + std::to_string(cfg_.n_ctx) + " tokens");
+    AttachThreadpools(ctx.get(), cfg_.threads, cfg_.threads);
 
     // The CPU backend takes its thread count from the last decode; the optimiser path never sets it.
     llama_token first = tokens_[0];

@@ -1,0 +1,57 @@
+#include "threadpool.h"
+
+#include <mutex>
+#include <unordered_map>
+
+#include "ggml-cpu.h"
+
+namespace loom {
+
+namespace {
+struct Pools {
+  ggml_threadpool_t gen = nullptr;
+  ggml_threadpool_t batch = nullptr;
+};
+std::mutex g_mutex;
+std::unordered_map<const llama_context*, Pools> g_pools;
+
+ggml_threadpool_t NewPool(int threads) {
+  ggml_threadpool_params p = ggml_threadpool_params_default(threads);
+  return ggml_threadpool_new(&p);
+}
+
+void FreePools(Pools& p) {
+  if (p.batch != nullptr && p.batch != p.gen) ggml_threadpool_free(p.batch);
+  if (p.gen != nullptr) ggml_threadpool_free(p.gen);
+  p = Pools{};
+}
+}  // namespace
+
+void AttachThreadpools(llama_context* ctx, int threads, int batch_threads) {
+  Pools fresh;
+  fresh.gen = NewPool(threads);
+  fresh.batch = batch_threads == threads ? fresh.gen : NewPool(batch_threads);
+  if (fresh.gen == nullptr || fresh.batch == nullptr) {
+    FreePools(fresh);  // ggml falls back to a pool per decode
+    return;
+  }
+  llama_attach_threadpool(ctx, fresh.gen, fresh.batch);
+  std::lock_guard<std::mutex> lock(g_mutex);
+  Pools& slot = g_pools[ctx];
+  FreePools(slot);
+  slot = fresh;
+}
+
+void ReleaseThreadpools(llama_context* ctx) {
+  Pools old;
+  {
+    std::lock_guard<std::mutex> lock(g_mutex);
+    auto it = g_pools.find(ctx);
+    if (it == g_pools.end()) return;
+    old = it->second;
+    g_pools.erase(it);
+  }
+  FreePools(old);
+}
+
+}  // namespace loom
