@@ -15,9 +15,10 @@ namespace loom {
 
 // Every decode of a context runs on that context's own thread, which hands the result straight
 // back to the JS thread. (The libuv pool would run successive decodes on whichever of its threads
-// is free, and ggml's OpenMP keeps one team of spinning workers per calling thread: hopping
-// between pool threads built several teams that spun against each other and doubled the
-// per-token time of small models.)
+// is free; in OpenMP builds each calling thread gets its own team of spinning workers, and
+// hopping between pool threads built several teams that spun against each other and doubled the
+// per-token time of small models. The default build now runs ggml's threadpool, one per context
+// (threadpool.cpp), and keeps this thread as the one place where a context's decodes run.)
 struct DecodeJob {
   ContextWrap* owner;
   Napi::Promise::Deferred deferred;
