@@ -1,5 +1,7 @@
 #include "threadpool.h"
 
+#include <algorithm>
+#include <cstdlib>
 #include <mutex>
 #include <unordered_map>
 
@@ -17,6 +19,8 @@ std::unordered_map<const llama_context*, Pools> g_pools;
 
 ggml_threadpool_t NewPool(int threads) {
   ggml_threadpool_params p = ggml_threadpool_params_default(threads);
+  // How long idle workers poll for the next graph before they park (0-100, ggml's default 50).
+  if (const char* v = std::getenv("LLAMA_LOOM_THREADPOOL_POLL")) p.poll = static_cast<uint32_t>(std::min(100, std::max(0, std::atoi(v))));
   return ggml_threadpool_new(&p);
 }
 
