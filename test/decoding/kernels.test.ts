@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { rowKernels, useSimdKernels } from '../../lib/decoding/select/kernels.js';
-import { argmax, expWeights, logSumExp, rowMax } from '../../lib/decoding/select/row-stats.js';
+import { argmax, expWeights, logSumExp, rowLogSumExp, rowMax } from '../../lib/decoding/select/row-stats.js';
 import { sampleFromScores } from '../../lib/decoding/select/sample.js';
 import { TemperatureProcessor, TopPProcessor } from '../../lib/decoding/index.js';
 import { expectNucleus } from './helpers/nucleus.js';
@@ -81,6 +81,7 @@ describe.each([
     const ref = refWeights(row, max);
     const total = ref.reduce((a, b) => a + b, 0);
     expect(Math.abs(logSumExp(row, max) - (max + Math.log(total)))).toBeLessThan(1e-6);
+    expect(Math.abs(rowLogSumExp(row) - (max + Math.log(total)))).toBeLessThan(1e-6);
     const w = new Float32Array(n).fill(42);
     const sum = expWeights(row, max, w);
     expect(Math.abs(sum - total) / total).toBeLessThan(1e-6);

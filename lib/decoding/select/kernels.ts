@@ -158,22 +158,33 @@ export class RowKernels {
   argmaxLogSumExp(row: Float32Array): number {
     const padded = this.stage(row);
     const m = this.x.max(REGIONS, padded);
-    if (m === -Infinity || m === Infinity) {
+    if (m === -Infinity) {
       this.lastLogSumExp = m;
-      return m === -Infinity ? 0 : this.x.firstIndexOf(REGIONS, padded, m);
+      return 0;
     }
     const index = this.x.firstIndexOf(REGIONS, padded, m);
-    this.lastLogSumExp = m + Math.log(this.x.expWeights(REGIONS, REGIONS, padded, m, 1));
+    this.lastLogSumExp = this.stagedLogSumExp(padded, m);
     return index;
   }
 
   /** Set by {@link argmaxLogSumExp}. */
   lastLogSumExp = -Infinity;
 
-  /** Σ exp((row[i] - shift) · scale), NaN and -Infinity entries contributing nothing. */
-  sumExp(row: Float32Array, shift: number, scale = 1): number {
+  /** log Σ exp(row[i]) around the row maximum, staged once (NaN skipped; -Infinity for none). */
+  logSumExp(row: Float32Array): number {
+    const padded = this.stage(row);
+    return this.stagedLogSumExp(padded, this.x.max(REGIONS, padded));
+  }
+
+  /** Σ exp(row[i] - shift), NaN and -Infinity entries contributing nothing. */
+  sumExp(row: Float32Array, shift: number): number {
     // In place over the staged copy: the weights are not needed, only their sum.
-    return this.x.expWeights(REGIONS, REGIONS, this.stage(row), shift, scale);
+    return this.x.expWeights(REGIONS, REGIONS, this.stage(row), shift, 1);
+  }
+
+  private stagedLogSumExp(padded: number, max: number): number {
+    if (max === -Infinity || max === Infinity) return max;
+    return max + Math.log(this.x.expWeights(REGIONS, REGIONS, padded, max, 1));
   }
 
   /**
@@ -185,11 +196,11 @@ export class RowKernels {
     return this.x.expSumPrecise(REGIONS, this.stage(row), shift, llamaArithmetic ? 3 : 0);
   }
 
-  /** Writes exp((row[i] - shift) · scale) into `weights` and returns their sum. */
-  expWeights(row: Float32Array, shift: number, weights: Float32Array, scale = 1): number {
+  /** Writes exp(row[i] - shift) into `weights` and returns their sum. */
+  expWeights(row: Float32Array, shift: number, weights: Float32Array): number {
     const n = row.length;
     const padded = this.stage(row);
-    const total = this.x.expWeights(REGIONS, this.regionBByte(), padded, shift, scale);
+    const total = this.x.expWeights(REGIONS, this.regionBByte(), padded, shift, 1);
     weights.set(this.regionB(n));
     return total;
   }

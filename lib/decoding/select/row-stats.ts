@@ -47,6 +47,13 @@ export function logSumExp(row: Float32Array, max: number): number {
   return max + Math.log(sum);
 }
 
+/** log Σ exp(row[i]) around the row's own maximum; one staging of the row with the kernels. */
+export function rowLogSumExp(row: Float32Array): number {
+  const simd = rowKernels();
+  if (simd) return simd.logSumExp(row);
+  return logSumExp(row, rowMax(row));
+}
+
 /**
  * Writes exp(row[i] - max) into `weights` and returns their sum: unnormalised probabilities that
  * the selection helpers share without recomputing exponentials.

@@ -1,6 +1,6 @@
 import { abortError } from '../../errors.js';
 import type { FinishReason, DecodedSequence, DecodingResult } from '../result.js';
-import { logSumExp, rowMax } from '../select/row-stats.js';
+import { rowLogSumExp } from '../select/row-stats.js';
 import { gumbel } from '../select/sample.js';
 import { TopKHeap } from '../select/top-k-heap.js';
 import type { StopMatch, StopStringMatcher } from '../stop-strings.js';
@@ -69,7 +69,7 @@ export async function decodeBeams(ctx: StrategyContext): Promise<DecodingResult>
     heap.reset(K);
     for (let b = 0; b < running.length; b++) {
       const row = rows[b]!;
-      const lse = logSumExp(row, rowMax(row));
+      const lse = rowLogSumExp(row);
       rawLse[b] = lse;
       const lsm = rowBuf[b]!;
       for (let i = 0; i < V; i++) lsm[i] = row[i]! - lse;

@@ -1,6 +1,6 @@
 import { abortError } from '../../errors.js';
 import { rowKernels } from '../select/kernels.js';
-import { argmax, logSumExp, rowMax } from '../select/row-stats.js';
+import { argmax, logSumExp, rowLogSumExp } from '../select/row-stats.js';
 import { sampleFromScores } from '../select/sample.js';
 import { StopStringMatcher, type StopMatch } from '../stop-strings.js';
 import type { DecodedSequence, DecodingResult, FinishReason } from '../result.js';
@@ -68,7 +68,7 @@ export async function decodeSinglePath(ctx: StrategyContext): Promise<DecodingRe
           lse = logSumExp(row, max === max ? max : -Infinity);
         }
       } else {
-        lse = logSumExp(row, rowMax(row));
+        lse = rowLogSumExp(row);
         let scores = row;
         if (processors.length > 0) {
           scratch.set(row);
