@@ -1,10 +1,7 @@
 // One decode thread per context, and the registry that finds it.
 #pragma once
 
-#include <atomic>
-#include <chrono>
 #include <condition_variable>
-#include <cstdlib>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -34,7 +31,7 @@ using DecodeTsfn = Napi::TypedThreadSafeFunction<std::nullptr_t, DecodeJob, Deco
 
 class DecodeThread {
  public:
-  explicit DecodeThread(Napi::Env env) : tsfn_(DecodeTsfn::New(env, "llama-loom:decode", 0, 1)), spin_us_(SpinMicros()) {
+  explicit DecodeThread(Napi::Env env) : tsfn_(DecodeTsfn::New(env, "llama-loom:decode", 0, 1)) {
     tsfn_.Unref(env);  // only a decode in flight keeps the process alive
     thread_ = std::thread([this] { Loop(); });
   }
@@ -42,7 +39,6 @@ class DecodeThread {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       stop_ = true;
-      posted_.store(true, std::memory_order_release);
     }
     wake_.notify_all();
     if (thread_.joinable()) thread_.join();
@@ -53,7 +49,6 @@ class DecodeThread {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       job_ = job;
-      posted_.store(true, std::memory_order_release);
     }
     wake_.notify_all();
   }
@@ -61,33 +56,13 @@ class DecodeThread {
   void Release() { tsfn_.Release(); }
 
  private:
-  // How long the thread polls for the next job before it sleeps: token-by-token generation posts
-  // the next decode within tens of microseconds of the last one's result, and a sleeping thread
-  // takes about as long again to wake. LLAMA_LOOM_DECODE_SPIN_US overrides it (0 = never poll).
-  static int SpinMicros() {
-    const char* v = std::getenv("LLAMA_LOOM_DECODE_SPIN_US");
-    if (v == nullptr || *v == '\0') return kDefaultSpinMicros;
-    const int us = std::atoi(v);
-    return us < 0 ? 0 : us > 100000 ? 100000 : us;
-  }
-  static constexpr int kDefaultSpinMicros = 0;
-
   void Loop() {
     std::unique_lock<std::mutex> lock(mutex_);
     for (;;) {
-      if (job_ == nullptr && !stop_ && spin_us_ > 0) {
-        lock.unlock();
-        const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(spin_us_);
-        while (!posted_.load(std::memory_order_acquire) && std::chrono::steady_clock::now() < until) {
-          std::this_thread::yield();
-        }
-        lock.lock();
-      }
       wake_.wait(lock, [this] { return job_ != nullptr || stop_; });
       if (stop_) return;
       DecodeJob* job = job_;
       job_ = nullptr;
-      posted_.store(false, std::memory_order_relaxed);
       lock.unlock();
       job->rc = llama_decode(job->ctx, *job->batch);
       tsfn_.NonBlockingCall(job);
@@ -96,8 +71,6 @@ class DecodeThread {
   }
 
   DecodeTsfn tsfn_;
-  const int spin_us_;
-  std::atomic<bool> posted_{false};
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stop_ = false;
