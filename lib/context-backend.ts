@@ -113,7 +113,7 @@ export class ContextBackend implements StepBackend {
     }
     for (let i = 0; i < n; i++) this.nextPos[this.nextLive[i]!]! += 1;
     const t0 = performance.now();
-    await ctx.decodePrepared([this.bTokens.subarray(0, n), this.bPos.subarray(0, n), this.bSeq.subarray(0, n), this.bOut.subarray(0, n)]);
+    await ctx.decodeStep([this.bTokens.subarray(0, n), this.bPos.subarray(0, n), this.bSeq.subarray(0, n), this.bOut.subarray(0, n)]);
     this.decodeMs += performance.now() - t0;
     const prev = this.live;
     this.live = this.nextLive;

@@ -1,7 +1,11 @@
 import { abortError, LoomError } from './errors.js';
+import { DecodeScheduler, DEFAULT_INLINE_DECODE_MS, INLINE_SLICE_MS } from './decode-scheduler.js';
 import { native, nativeError, type NativeContext, type NativeContextInfo } from './native.js';
 import type { Model } from './model.js';
-import { checkInteger, checkSignal, checkString, checkTokens, fail, isTypedArrayOf } from './validate.js';
+import { checkInteger, checkNumber, checkSignal, checkString, checkTokens, fail, isTypedArrayOf } from './validate.js';
+
+/** Idle time after which a context's CPU worker threads stop spinning for the next decode. */
+const POOL_IDLE_MS = 10;
 
 /** Options for {@link Model.createContext}. */
 export interface ContextOptions {
@@ -23,6 +27,14 @@ export interface ContextOptions {
    * llama-perplexity lays out parallel chunks.
    */
   unifiedKv?: boolean;
+  /**
+   * Generation steps whose decodes recently took at most this many milliseconds run on the JS
+   * thread itself, skipping the two thread handoffs an off-thread decode costs (worth 5–10 % of
+   * a tiny model's token time); the event loop still gets a turn every
+   * 4 ms. Slower decodes (larger models) always run off the JS thread. 0 keeps
+   * every decode off the JS thread. Default 1.5.
+   */
+  inlineDecodeMs?: number;
 }
 
 /** One decode call: tokens with their positions and sequences, and which rows produce logits. */
@@ -56,11 +68,14 @@ export class Context {
   private queue: Promise<unknown> = Promise.resolve();
   private lockHolder: symbol | undefined;
   private disposedFlag = false;
+  private readonly scheduler: DecodeScheduler;
+  private idleTimer: ReturnType<typeof setTimeout> | undefined;
 
   /** @internal use {@link Model.createContext} */
-  constructor(model: Model, handle: NativeContext) {
+  constructor(model: Model, handle: NativeContext, inlineDecodeMs = DEFAULT_INLINE_DECODE_MS) {
     this.model = model;
     this.handle = handle;
+    this.scheduler = new DecodeScheduler(inlineDecodeMs);
     const info = handle.info();
     this.contextSize = info.contextSize;
     this.batchSize = info.batchSize;
@@ -86,9 +101,10 @@ export class Context {
       if (typeof options.flashAttention !== 'boolean') fail('flashAttention', 'a boolean', options.flashAttention);
       o.flashAttention = options.flashAttention;
     }
+    const inlineDecodeMs = options.inlineDecodeMs === undefined ? DEFAULT_INLINE_DECODE_MS : checkNumber('inlineDecodeMs', options.inlineDecodeMs, { min: 0, max: 1000 });
     try {
       const handle = await native().createContext(model.handle, o);
-      return new Context(model, handle);
+      return new Context(model, handle, inlineDecodeMs);
     } catch (err) {
       throw nativeError(err, 'createContext');
     }
@@ -141,7 +157,51 @@ export class Context {
       await handle.decode(tokens, positions, seqIds, outputs);
     } catch (err) {
       throw nativeError(err, 'decode');
+    } finally {
+      this.armIdlePause();
     }
+  }
+
+  /**
+   * ggml's CPU workers spin for the next graph after each decode (up to ~0.3 s of a busy core),
+   * which keeps back-to-back decodes fast but, once the context goes idle, steals a core from
+   * every other context and process (two contexts used in turn ran at half speed). So the pool
+   * is parked once no decode has followed for {@link POOL_IDLE_MS}; the next decode wakes it.
+   */
+  /** @internal parks the CPU workers now (a generation has ended); no-op while a decode runs. */
+  parkWorkers(): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    if (!this.disposed) this.handle.pauseThreads();
+  }
+
+  private armIdlePause(): void {
+    if (this.idleTimer !== undefined) {
+      this.idleTimer.refresh();
+      return;
+    }
+    this.idleTimer = setTimeout(() => this.parkWorkers(), POOL_IDLE_MS);
+    this.idleTimer.unref();
+  }
+
+  /**
+   * @internal one generation step's decode (the caller serialises): inline on the JS thread when
+   * this context's recent decodes were short enough (see `inlineDecodeMs`), else off it.
+   */
+  decodeStep(args: [Int32Array, Int32Array, Int32Array, Uint8Array]): Promise<void> {
+    return this.scheduler.run(
+      () => {
+        if (this.disposedFlag) throw new LoomError('DISPOSED', 'the context has been disposed');
+        try {
+          this.handle.decodeSync(args[0], args[1], args[2], args[3]);
+        } catch (err) {
+          throw nativeError(err, 'decode');
+        } finally {
+          this.armIdlePause();
+        }
+      },
+      () => this.decodePrepared(args),
+    );
   }
 
   /** @internal validates a {@link Batch} into the four arrays the addon takes. */
@@ -273,7 +333,11 @@ export class Context {
     if (this.lockHolder) throw new LoomError('BUSY', `${what}: another generation is running on this context; await it or create another context`);
     const token = Symbol(what);
     this.lockHolder = token;
-    return () => { if (this.lockHolder === token) this.lockHolder = undefined; };
+    return () => {
+      if (this.lockHolder !== token) return;
+      this.lockHolder = undefined;
+      this.parkWorkers(); // the work is over: no next decode to spin for
+    };
   }
 
   /**
@@ -313,6 +377,7 @@ export class Context {
   dispose(): void {
     if (this.disposedFlag) return;
     this.disposedFlag = true;
+    clearTimeout(this.idleTimer);
     registry.unregister(this);
     this.handle.dispose();
     this.model.forgetContext(this);

@@ -78,7 +78,11 @@ export interface NativeContextInfo {
 
 export interface NativeContext {
   decode(tokens: Int32Array, positions: Int32Array, seqIds: Int32Array, outputs: Uint8Array): Promise<void>;
+  /** The same decode on the calling (JS) thread; throws the same coded errors. */
+  decodeSync(tokens: Int32Array, positions: Int32Array, seqIds: Int32Array, outputs: Uint8Array): void;
   logits(row: number): Float32Array;
+  /** Parks the CPU pool's spinning workers; false (and nothing done) while a decode runs. */
+  pauseThreads(): boolean;
   info(): NativeContextInfo;
   seqRemove(seqId: number, p0: number, p1: number): boolean;
   seqCopy(src: number, dst: number, p0: number, p1: number): void;

@@ -59,6 +59,23 @@ class CreateWorker : public Napi::AsyncWorker {
 };
 }  // namespace
 
+// The typed error for a failed llama_decode (rc != 0), or for a context disposed while it ran.
+Napi::Error DecodeError(Napi::Env env, int32_t rc, bool disposed) {
+  const char* code = "DECODE_FAILED";
+  std::string msg = "llama_decode failed with status " + std::to_string(rc);
+  if (disposed || rc == 2) {
+    code = disposed ? "DISPOSED" : "ABORTED";
+    msg = disposed ? "the context was disposed during the decode" : "the decode was aborted";
+  } else if (rc == 1) {
+    code = "NO_KV_SLOT";
+    msg = "no KV cache slot for the batch: the context is full (free sequences or use a larger contextSize)";
+  } else if (rc == -1) {
+    code = "INVALID_BATCH";
+    msg = "llama.cpp rejected the batch (invalid token, position or sequence id)";
+  }
+  return CodedError(env, code, msg);
+}
+
 // Settles a decode's promise on the JS thread (a friend of ContextWrap).
 class DecodeWorker {
  public:
@@ -76,19 +93,7 @@ class DecodeWorker {
       job->deferred.Resolve(env.Undefined());
       return;
     }
-    const char* code = "DECODE_FAILED";
-    std::string msg = "llama_decode failed with status " + std::to_string(rc);
-    if (disposed || rc == 2) {
-      code = disposed ? "DISPOSED" : "ABORTED";
-      msg = disposed ? "the context was disposed during the decode" : "the decode was aborted";
-    } else if (rc == 1) {
-      code = "NO_KV_SLOT";
-      msg = "no KV cache slot for the batch: the context is full (free sequences or use a larger contextSize)";
-    } else if (rc == -1) {
-      code = "INVALID_BATCH";
-      msg = "llama.cpp rejected the batch (invalid token, position or sequence id)";
-    }
-    job->deferred.Reject(CodedError(env, code, msg).Value());
+    job->deferred.Reject(DecodeError(env, rc, disposed).Value());
   }
 
   static Napi::Promise Start(Napi::Env env, ContextWrap* owner, Napi::Object owner_obj) {
@@ -104,6 +109,8 @@ void DecodeDone(Napi::Env env, Napi::Function, std::nullptr_t*, DecodeJob* job) 
 Napi::Function ContextWrap::Init(Napi::Env env) {
   Napi::Function fn = DefineClass(env, "NativeContext", {
       InstanceMethod<&ContextWrap::Decode>("decode"),
+      InstanceMethod<&ContextWrap::DecodeSync>("decodeSync"),
+      InstanceMethod<&ContextWrap::PauseThreads>("pauseThreads"),
       InstanceMethod<&ContextWrap::Logits>("logits"),
       InstanceMethod<&ContextWrap::Info>("info"),
       InstanceMethod<&ContextWrap::SeqRemove>("seqRemove"),
@@ -230,6 +237,29 @@ void ContextWrap::DecodeFinished() {
 Napi::Value ContextWrap::Decode(const Napi::CallbackInfo& info) {
   CheckReceiver(info, kContextTag, "NativeContext");
   Napi::Env env = info.Env();
+  PrepareBatch(info);
+  busy_.store(true);
+  return DecodeWorker::Start(env, this, info.This().As<Napi::Object>());
+}
+
+// decodeSync(tokens, positions, seqIds, outputs) -> undefined; throws the same coded errors.
+// Runs on the JS thread: for decodes so short that the two thread handoffs of decode() would cost
+// more than the event loop loses by waiting (the caller decides; see lib/decode-scheduler.ts).
+Napi::Value ContextWrap::DecodeSync(const Napi::CallbackInfo& info) {
+  CheckReceiver(info, kContextTag, "NativeContext");
+  Napi::Env env = info.Env();
+  PrepareBatch(info);
+  int32_t rc = llama_decode(ctx_.get(), *batch_);
+  if (rc != 0) {
+    output_rows_.clear();
+    throw DecodeError(env, rc, false);
+  }
+  return env.Undefined();
+}
+
+// Checks the four batch arrays, fills the llama_batch and records which rows will have logits.
+void ContextWrap::PrepareBatch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
   CheckIdle(env);
   Napi::Int32Array tokens = ArgInt32Array(info[0], "tokens");
   Napi::Int32Array pos = ArgInt32Array(info[1], "positions");
@@ -276,8 +306,6 @@ Napi::Value ContextWrap::Decode(const Napi::CallbackInfo& info) {
 
   DetachViews();  // llama.cpp overwrites (or reallocates) the output buffer during this decode
   output_rows_ = std::move(rows);
-  busy_.store(true);
-  return DecodeWorker::Start(env, this, info.This().As<Napi::Object>());
 }
 
 int32_t ContextWrap::ResolveRow(const Napi::Value& v) const {
@@ -416,6 +444,15 @@ Napi::Value ContextWrap::SetThreads(const Napi::CallbackInfo& info) {
   llama_set_n_threads(ctx_.get(), n, nb);
   AttachThreadpools(ctx_.get(), n, nb);
   return env.Undefined();
+}
+
+// pauseThreads() -> boolean: parks the CPU pool's workers when no decode runs (see threadpool.h).
+Napi::Value ContextWrap::PauseThreads(const Napi::CallbackInfo& info) {
+  CheckReceiver(info, kContextTag, "NativeContext");
+  Napi::Env env = info.Env();
+  if (!ctx_ || dispose_pending_ || busy_.load()) return Napi::Boolean::New(env, false);
+  PauseThreadpools(ctx_.get());
+  return Napi::Boolean::New(env, true);
 }
 
 Napi::Value ContextWrap::Abort(const Napi::CallbackInfo& info) {

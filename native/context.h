@@ -1,6 +1,7 @@
 // ContextWrap: one llama_context (KV memory + output buffers) over a model.
-// Decodes run on libuv's pool, one at a time; logits rows reach JS as views over llama.cpp's own
-// output buffer (zero copy), detached before the next decode overwrites it.
+// Decodes run on the context's decode thread (or, when very short, on the JS thread), one at a
+// time; logits rows reach JS as views over llama.cpp's own output buffer (zero copy), detached
+// before the next decode overwrites it.
 #pragma once
 
 #include <atomic>
@@ -60,6 +61,8 @@ class ContextWrap : public Napi::ObjectWrap<ContextWrap> {
  private:
   friend class DecodeWorker;
   Napi::Value Decode(const Napi::CallbackInfo& info);
+  Napi::Value DecodeSync(const Napi::CallbackInfo& info);
+  void PrepareBatch(const Napi::CallbackInfo& info);
   Napi::Value Logits(const Napi::CallbackInfo& info);
   Napi::Value Info(const Napi::CallbackInfo& info);
   Napi::Value SeqRemove(const Napi::CallbackInfo& info);
@@ -69,6 +72,7 @@ class ContextWrap : public Napi::ObjectWrap<ContextWrap> {
   Napi::Value SeqPosRange(const Napi::CallbackInfo& info);
   Napi::Value Clear(const Napi::CallbackInfo& info);
   Napi::Value SetThreads(const Napi::CallbackInfo& info);
+  Napi::Value PauseThreads(const Napi::CallbackInfo& info);
   Napi::Value Abort(const Napi::CallbackInfo& info);
   Napi::Value Dispose(const Napi::CallbackInfo& info);
   Napi::Value IsDisposed(const Napi::CallbackInfo& info);

@@ -1,6 +1,7 @@
 // One decode thread per context, and the registry that finds it.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -31,7 +32,9 @@ using DecodeTsfn = Napi::TypedThreadSafeFunction<std::nullptr_t, DecodeJob, Deco
 
 class DecodeThread {
  public:
-  explicit DecodeThread(Napi::Env env) : tsfn_(DecodeTsfn::New(env, "llama-loom:decode", 0, 1)) {
+  explicit DecodeThread(Napi::Env env)
+      : tsfn_closed_(std::make_shared<std::atomic<bool>>(false)),
+        tsfn_(DecodeTsfn::New(env, "llama-loom:decode", 0, 1, nullptr, TsfnFinalized, new std::shared_ptr<std::atomic<bool>>(tsfn_closed_))) {
     tsfn_.Unref(env);  // only a decode in flight keeps the process alive
     thread_ = std::thread([this] { Loop(); });
   }
@@ -53,9 +56,19 @@ class DecodeThread {
     wake_.notify_all();
   }
   void Idle(Napi::Env env) { tsfn_.Unref(env); }
-  void Release() { tsfn_.Release(); }
+  // When the environment shuts down, Node closes the function itself, possibly before the
+  // contexts' finalizers run; releasing it then would touch freed memory.
+  void Release() {
+    if (!tsfn_closed_->load()) tsfn_.Release();
+  }
 
  private:
+  // Runs when Node closes the function (last release, or environment teardown); owns `closed`.
+  static void TsfnFinalized(Napi::Env, std::shared_ptr<std::atomic<bool>>* closed, std::nullptr_t*) {
+    (*closed)->store(true);
+    delete closed;
+  }
+
   void Loop() {
     std::unique_lock<std::mutex> lock(mutex_);
     for (;;) {
@@ -70,6 +83,7 @@ class DecodeThread {
     }
   }
 
+  std::shared_ptr<std::atomic<bool>> tsfn_closed_;
   DecodeTsfn tsfn_;
   std::mutex mutex_;
   std::condition_variable wake_;

@@ -1,6 +1,7 @@
 #include "log.h"
 
 #include <atomic>
+#include <cstdint>
 #include <mutex>
 #include <string>
 
@@ -15,6 +16,8 @@ struct LogLine {
 std::mutex g_mutex;
 Napi::ThreadSafeFunction g_tsfn;
 bool g_has_tsfn = false;
+// Which logger g_tsfn is: a finalizer of a replaced one must not disable its successor.
+uint64_t g_generation = 0;
 std::atomic<int> g_min_level{GGML_LOG_LEVEL_ERROR + 1};  // above every level: silent
 
 void OnLog(ggml_log_level level, const char* text, void*) {
@@ -35,6 +38,13 @@ void OnLog(ggml_log_level level, const char* text, void*) {
   });
   if (st != napi_ok) delete line;
 }
+// Node closes the function at environment teardown, before addon finalizers have run (and
+// llama.cpp may log while contexts are freed then): from then on, logging drops lines.
+void LoggerFinalized(Napi::Env, uint64_t* generation, void*) {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  if (*generation == g_generation) g_has_tsfn = false;
+  delete generation;
+}
 }  // namespace
 
 void InstallLogHook(Napi::Env) { llama_log_set(OnLog, nullptr); }
@@ -48,7 +58,9 @@ Napi::Value SetLogger(const Napi::CallbackInfo& info) {
     g_has_tsfn = false;
   }
   if (info[0].IsFunction()) {
-    g_tsfn = Napi::ThreadSafeFunction::New(env, info[0].As<Napi::Function>(), "llama-loom:log", 0, 1);
+    g_generation++;
+    g_tsfn = Napi::ThreadSafeFunction::New(env, info[0].As<Napi::Function>(), "llama-loom:log", 0, 1, static_cast<void*>(nullptr), LoggerFinalized,
+                                           new uint64_t(g_generation));
     g_tsfn.Unref(env);  // logging must never keep the process alive
     g_has_tsfn = true;
     g_min_level.store(min_level);

@@ -21,6 +21,7 @@ ggml_threadpool_t NewPool(int threads) {
   ggml_threadpool_params p = ggml_threadpool_params_default(threads);
   // How long idle workers poll for the next graph before they park (0-100, ggml's default 50).
   if (const char* v = std::getenv("LLAMA_LOOM_THREADPOOL_POLL")) p.poll = static_cast<uint32_t>(std::min(100, std::max(0, std::atoi(v))));
+  p.paused = true;  // workers park until the first decode instead of spinning from birth
   return ggml_threadpool_new(&p);
 }
 
@@ -44,6 +45,14 @@ void AttachThreadpools(llama_context* ctx, int threads, int batch_threads) {
   Pools& slot = g_pools[ctx];
   FreePools(slot);
   slot = fresh;
+}
+
+void PauseThreadpools(llama_context* ctx) {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  auto it = g_pools.find(ctx);
+  if (it == g_pools.end()) return;
+  if (it->second.gen != nullptr) ggml_threadpool_pause(it->second.gen);
+  if (it->second.batch != nullptr && it->second.batch != it->second.gen) ggml_threadpool_pause(it->second.batch);
 }
 
 void ReleaseThreadpools(llama_context* ctx) {
