@@ -27,8 +27,12 @@ interface KernelExports {
   cumulativeIndex(p: number, n: number, target: number): number;
   histogram(keys: number, weights: number, n: number, keyMax: number, h: number, scratch: number, limit: number): number;
   gather(keys: number, n: number, keyMax: number, bucket: number, out: number): number;
+  collectAtLeast(p: number, n: number, threshold: number, out: number, cap: number): number;
+  countAtLeast(p: number, n: number, threshold: number): number;
 }
 
+/** The largest finite float32. */
+const FLOAT32_MAX = 3.4028234663852886e38;
 /** Kernels run on whole multiples of this many elements; rows are padded with -Infinity. */
 const PAD = 16;
 /** Buckets of the mass-prefix histogram (quarter nats below the best key, the last open-ended). */
@@ -167,8 +171,62 @@ export class RowKernels {
     return index;
   }
 
-  /** Set by {@link argmaxLogSumExp}. */
+  /** Set by {@link argmaxLogSumExp} and {@link collectTop}. */
   lastLogSumExp = -Infinity;
+  /** The threshold {@link collectTop} settled on: every entry left out is below it. */
+  lastThreshold = -Infinity;
+
+  /**
+   * Beam search's candidate pass over one row, staged once: writes to `out` the indices (in index
+   * order) of every entry ≥ a threshold low enough that at least `k` entries qualify (or every
+   * finite entry, when fewer exist) and few enough to fit `out`; returns their count, leaves the
+   * threshold in {@link lastThreshold} and log Σ exp(row) in {@link lastLogSumExp}. Returns -1
+   * (nothing collected) for a row whose maximum is +Infinity or whose ties are too wide to fit
+   * `out`; the caller then scans the row itself.
+   */
+  collectTop(row: Float32Array, k: number, out: Int32Array): number {
+    const padded = this.stage(row);
+    const max = this.x.max(REGIONS, padded);
+    this.lastThreshold = -Infinity;
+    if (max === Infinity || max === -Infinity) {
+      this.lastLogSumExp = max;
+      return max === Infinity ? -1 : 0;
+    }
+    const cap = Math.min(out.length, this.capacity);
+    const c = REGIONS + 2 * this.capacity * 4;
+    // Search the distance below the maximum (nats) with counting passes: too few qualify ->
+    // widen, more than `target` -> narrow; a few passes are cheaper than collecting and ranking
+    // hundreds of entries. Any threshold whose count lies in [k, cap] will do in the end.
+    const target = Math.min(cap, Math.max(4 * k, 64));
+    let delta = 8;
+    let tooFew = 0;
+    let tooMany = Infinity;
+    let threshold = NaN;
+    for (let pass = 0; pass < 12; pass++) {
+      const t = delta > 1e4 ? -FLOAT32_MAX : Math.fround(max - delta);
+      const count = this.x.countAtLeast(REGIONS, padded, t);
+      if (count >= k || delta > 1e4) {
+        if (count <= cap) threshold = t;
+        if (count <= target) break;
+        tooMany = delta;
+      } else {
+        tooFew = delta;
+      }
+      if (tooMany !== Infinity && tooMany - tooFew <= 1e-6 * tooMany) break; // a tie: no finer cut
+      delta = tooMany === Infinity ? delta * 4 : tooFew === 0 ? delta / 4 : (tooFew + tooMany) / 2;
+    }
+    if (threshold !== threshold) {
+      this.lastLogSumExp = this.stagedLogSumExp(padded, max);
+      return -1; // every cut with k entries holds more than `out` fits (a wide tie)
+    }
+    this.lastThreshold = threshold;
+    const count = this.x.collectAtLeast(REGIONS, padded, threshold, c, cap);
+    const src = this.heapI32;
+    for (let i = 0, j = c / 4; i < count; i++, j++) out[i] = src[j]!;
+    // Last: the exponentials overwrite the staged row.
+    this.lastLogSumExp = this.stagedLogSumExp(padded, max);
+    return count;
+  }
 
   /** log Σ exp(row[i]) around the row maximum, staged once (NaN skipped; -Infinity for none). */
   logSumExp(row: Float32Array): number {

@@ -1,5 +1,6 @@
 import { abortError } from '../../errors.js';
 import type { FinishReason, DecodedSequence, DecodingResult } from '../result.js';
+import { rowKernels } from '../select/kernels.js';
 import { rowLogSumExp } from '../select/row-stats.js';
 import { gumbel } from '../select/sample.js';
 import { TopKHeap } from '../select/top-k-heap.js';
@@ -60,6 +61,44 @@ export async function decodeBeams(ctx: StrategyContext): Promise<DecodingResult>
   let running: Beam[] = [{ node: null, score: 0, ids: idsPool[0]![0]!, matcher: cfg.stop.length ? new Matcher(cfg.stop) : undefined }];
   let finished: Hypothesis[] = [];
 
+  // Without processors or sampling, only each row's K best entries can continue: the SIMD
+  // kernels collect those (plus ties) in one pass, and the full log-softmax row is never written.
+  const simd = rowKernels();
+  const fast = simd !== null && processors.length === 0 && !cfg.doSample;
+  const viaKernel = new Uint8Array(B);
+  const collected = new Int32Array(fast ? Math.max(4096, 4 * K) : 0);
+  const rowHeap = new TopKHeap(K);
+  const rowKeys = new Float64Array(K);
+  const rowIdx = new Int32Array(K);
+  /** Processed log-probability of `token` in row b, as the scalar pass would have stored it. */
+  const logSoftmaxAt = (b: number, token: number): number => (viaKernel[b] ? Math.fround(rows[b]![token]! - rawLse[b]!) : rowBuf[b]![token]!);
+  /**
+   * Offers row b's K best entries (as `base` + log-softmax) to the step's heap; false when the
+   * kernel pass cannot guarantee them (the caller then scans the whole row).
+   */
+  const offerRowTop = (b: number, row: Float32Array, base: number, off: number): boolean => {
+    const n = simd!.collectTop(row, K, collected);
+    if (n < 0) return false;
+    const lse = simd!.lastLogSumExp;
+    rowHeap.reset(K);
+    for (let j = 0; j < n; j++) {
+      const i = collected[j]!;
+      rowHeap.push(Math.fround(row[i]! - lse), i);
+    }
+    // Entries left out are below the threshold, so their log-softmax is at most this; the row's
+    // K-th best must beat it strictly, or one of them could tie into the top K.
+    if (rowHeap.size === K && !(rowHeap.minValue() > Math.fround(simd!.lastThreshold - lse))) return false;
+    rawLse[b] = lse;
+    const m = rowHeap.drainSorted(rowKeys, rowIdx);
+    for (let j = 0; j < m; j++) {
+      const v = rowKeys[j]! + base;
+      if (v === -Infinity) continue;
+      if (heap.size === K && v < heap.minValue()) break; // sorted: the rest are no better
+      heap.push(v, off + rowIdx[j]!);
+    }
+    return true;
+  };
+
   if (signal?.aborted) throw abortError('decoding', signal);
   let rows = [await backend.prefill(prompt)];
   if (signal?.aborted) throw abortError('decoding', signal);
@@ -69,6 +108,11 @@ export async function decodeBeams(ctx: StrategyContext): Promise<DecodingResult>
     heap.reset(K);
     for (let b = 0; b < running.length; b++) {
       const row = rows[b]!;
+      viaKernel[b] = 0;
+      if (fast && offerRowTop(b, row, running[b]!.score, b * V)) {
+        viaKernel[b] = 1;
+        continue;
+      }
       const lse = rowLogSumExp(row);
       rawLse[b] = lse;
       const lsm = rowBuf[b]!;
@@ -93,7 +137,7 @@ export async function decodeBeams(ctx: StrategyContext): Promise<DecodingResult>
       const flat = candFlat[j]!;
       const b = Math.floor(flat / V);
       const token = flat - b * V;
-      const value = rowBuf[b]![token]! + running[b]!.score;
+      const value = logSoftmaxAt(b, token) + running[b]!.score;
       const c: (typeof cands)[number] = { b, token, value, hit: false };
       if (isEos(ctx, token)) c.finish = 'eos';
       else {
