@@ -2,7 +2,7 @@
 // Builds the native addon (and, with --reference, llama.cpp's reference tools) with cmake-js.
 //   npm run build -- --backend=cuda      (or LLAMA_LOOM_BACKEND=cuda)
 //   LLAMA_LOOM_PORTABLE=1 npm run build  (no -march=native: x86-64-v3 kernels)
-//   npm run build -- --reference         (llama-perplexity, llama-completion, llama-bench, loom-ref-*)
+//   npm run build -- --reference         (llama-perplexity, llama-completion, llama-bench, llama-batched-bench, loom-ref-*)
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -13,7 +13,7 @@ import { prepareLlama } from './prepare-llama.mjs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(root, 'package.json'));
 const BACKENDS = ['cpu', 'cuda', 'metal', 'vulkan'];
-export const REFERENCE_TARGETS = ['llama-perplexity', 'llama-completion', 'llama-bench', 'loom-ref-logits', 'loom-ref-perplexity'];
+export const REFERENCE_TARGETS = ['llama-perplexity', 'llama-completion', 'llama-bench', 'llama-batched-bench', 'loom-ref-logits', 'loom-ref-perplexity'];
 
 function parseArgs(argv) {
   const opts = {

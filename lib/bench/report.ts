@@ -38,6 +38,13 @@ export function formatModel(m: ModelResult): string {
     if (isFailed(m.llamaBench)) notes.push(`llama-bench: ${m.llamaBench.error}`);
     else rows.push(['llama-bench', fmt(m.llamaBench.pp), fmt(m.llamaBench.tg), '', '', '', fmt(m.llamaBench.peakRssBytes, 0, MB)]);
   }
+  if (m.batchedBench) {
+    if (isFailed(m.batchedBench)) notes.push(`llama-batched-bench: ${m.batchedBench.error}`);
+    else {
+      rows.push(['llama-batched-bench 1 seq', '', '', fmt(m.batchedBench.oneSequenceStepMs, 2), '', '', '']);
+      rows.push(['llama-batched-bench 4 seq', '', '', fmt(m.batchedBench.fourSequenceStepMs, 2), '', '', '']);
+    }
+  }
   if (m.nodeLlamaCpp) {
     if (isFailed(m.nodeLlamaCpp)) notes.push(`node-llama-cpp: ${m.nodeLlamaCpp.error}`);
     else rows.push(...jobRows('node-llama-cpp', m.nodeLlamaCpp.summary, ['greedy', 'sampling']));

@@ -1,5 +1,6 @@
 // The shape of bench/results.json, and how per-run figures are summarised into it.
 import type { JobResult } from './job.js';
+import type { BatchedBenchRun } from './batched-bench.js';
 import type { LlamaBenchRun } from './llama-bench.js';
 import type { BandwidthResult, MachineInfo } from './machine.js';
 import { summarize, type Summary } from './stats.js';
@@ -65,6 +66,8 @@ export interface ModelResult {
   /** Bandwidth ÷ model bytes: tokens/s if every weight byte is read once per token at the measured copy bandwidth. */
   tgCeilingTokensPerSecond: number;
   llamaBench?: { runs: LlamaBenchRun[]; pp: Summary; tg: Summary; peakRssBytes: Summary } | Failed;
+  /** llama-batched-bench in llama-bench's turn: llama.cpp's own 1- and 4-sequence step times. */
+  batchedBench?: { runs: BatchedBenchRun[]; oneSequenceStepMs: Summary; fourSequenceStepMs: Summary } | Failed;
   nodeLlamaCpp?: { runs: JobResult[]; summary: JobSummary } | Failed;
   llamaLoom?: { runs: JobResult[]; summary: JobSummary } | Failed;
 }

@@ -6,6 +6,7 @@ import { readGguf } from '../gguf/reader.js';
 import { systemInfo } from '../system.js';
 import { checkInteger, checkObject, checkString } from '../validate.js';
 import { rotate, type JobResult, type JobSpec } from './job.js';
+import { runBatchedBench, type BatchedBenchRun } from './batched-bench.js';
 import { referenceToolPath, runLlamaBench, type LlamaBenchRun } from './llama-bench.js';
 import { machineInfo, measureCopyBandwidth } from './machine.js';
 import { benchModelSpecs, ensureBenchModel, type BenchModel } from './models.js';
@@ -115,6 +116,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     const V = await vocabSize(model.path);
     const runs: Record<Contender, (LlamaBenchRun | JobResult)[]> = { 'llama-bench': [], 'node-llama-cpp': [], 'llama-loom': [] };
     const errors: Partial<Record<Contender, Failed>> = {};
+    const batched: BatchedBenchRun[] = [];
+    let batchedError: Failed | undefined;
+    const batchedBin = referenceToolPath(repoRoot, 'llama-batched-bench');
     for (let rep = 0; rep < reps; rep++) {
       for (const c of rotate(contenders, rep)) {
         if (errors[c]) continue;
@@ -123,6 +127,16 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
             ? await runLlamaBench(referenceToolPath(repoRoot, 'llama-bench'), model.path, { promptTokens, genTokens, threads }, timeoutMs)
             : await runJob(job(c, rep, V), isolate, timeoutMs);
           runs[c].push(r);
+          if (c === 'llama-bench' && !batchedError) {
+            // Same turn as llama-bench: llama.cpp's own 4-sequence vs 1-sequence step, the bound
+            // for llama-loom's beam-4 ÷ greedy step.
+            try {
+              batched.push(await runBatchedBench(batchedBin, model.path, { genTokens: strategyTokens, threads }, timeoutMs));
+            } catch (err) {
+              batchedError = failure(err);
+              log(`  llama-batched-bench: ${batchedError.error}`);
+            }
+          }
           const tgv = 'genTokensPerSecond' in r ? r.genTokensPerSecond : r.strategies.greedy?.tokensPerSecond ?? NaN;
           log(`  rep ${rep + 1}/${reps} ${c.padEnd(14)} tg ${tgv.toFixed(1)} t/s`);
         } catch (err) {
@@ -138,6 +152,11 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
         pp: summarize(lb.map((r) => r.promptTokensPerSecond ?? NaN)),
         tg: summarize(lb.map((r) => r.genTokensPerSecond)),
         peakRssBytes: summarize(lb.map((r) => r.peakRssBytes ?? NaN)),
+      };
+      result.batchedBench = batchedError ?? {
+        runs: batched,
+        oneSequenceStepMs: summarize(batched.map((r) => r.oneSequenceStepMs)),
+        fourSequenceStepMs: summarize(batched.map((r) => r.fourSequenceStepMs)),
       };
     }
     for (const [c, key] of [['node-llama-cpp', 'nodeLlamaCpp'], ['llama-loom', 'llamaLoom']] as const) {

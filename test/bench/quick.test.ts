@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { parseBenchArgs } from '../../lib/cli/commands/bench.js';
 import { ratioChartSvg } from '../../lib/bench/chart.js';
 import { writeBenchFiles } from '../../lib/bench/files.js';
+import { parseBatchedBenchJsonl } from '../../lib/bench/batched-bench.js';
 import { parseLlamaBenchJson } from '../../lib/bench/llama-bench.js';
 import { formatReport } from '../../lib/bench/report.js';
 import { isFailed, pairedRatio, ratioEntry } from '../../lib/bench/results.js';
@@ -40,6 +41,17 @@ describe('llama-bench JSON', () => {
       ' {"build_commit": "abc1234", "n_prompt": 0, "n_gen": 128, "avg_ts": 30.5, "samples_ts": [30.5]}\n]\n';
     expect(parseLlamaBenchJson(text)).toEqual({ pp: 88.7, tg: 30.5, commit: 'abc1234' });
     expect(() => parseLlamaBenchJson('no json here')).toThrow(/no JSON/);
+  });
+});
+
+describe('llama-batched-bench JSONL', () => {
+  it('reads seconds per generation step by sequence count', () => {
+    // Field names as llama.cpp tools/batched-bench prints them with --output-format jsonl.
+    const line = (pl: number, tTg: number) => `{"n_kv_max": 512, "pp": 1, "tg": 16, "pl": ${pl}, "n_kv": 17, "t_pp": 0.001, "speed_pp": 900, "t_tg": ${tTg}, "speed_tg": 1500, "t": 0.01, "speed": 1400}`;
+    const steps = parseBatchedBenchJsonl(`main: n_kv_max = 512\n${line(1, 0.016)}\n${line(4, 0.032)}\n`);
+    expect(steps.get(1)).toBeCloseTo(0.001, 12);
+    expect(steps.get(4)).toBeCloseTo(0.002, 12);
+    expect(parseBatchedBenchJsonl('no records').size).toBe(0);
   });
 });
 
@@ -79,6 +91,12 @@ describe('quick benchmark', () => {
       if (!m.llamaBench || isFailed(m.llamaBench)) throw new Error(`llama-bench failed: ${JSON.stringify(m.llamaBench)}`);
       expect(m.llamaBench.runs).toHaveLength(1);
       expect(results.ratios.map((r) => r.name)).toContain('llama-loom greedy tg ÷ llama-bench tg');
+      if (existsSync(join(ROOT, 'build', 'bin', 'llama-batched-bench'))) {
+        if (!m.batchedBench || isFailed(m.batchedBench)) throw new Error(`llama-batched-bench failed: ${JSON.stringify(m.batchedBench)}`);
+        expect(m.batchedBench.runs).toHaveLength(1);
+        expect(m.batchedBench.runs[0]!.fourSequenceStepMs).toBeGreaterThan(0);
+        expect(results.ratios.map((r) => r.name)).toContain('llama.cpp 4-sequence step ÷ 1-sequence step (batched-bench)');
+      }
     }
     const names = results.ratios.map((r) => r.name);
     expect(names).toEqual(expect.arrayContaining(['beam-4 step ÷ greedy step', 'TS sampling step ÷ native chain step']));
