@@ -12,7 +12,8 @@ namespace {
 Napi::FunctionReference* g_context_ctor = nullptr;
 
 // Checked by llama.cpp between graph nodes: lets dispose() and abort() stop a decode promptly.
-bool AbortCallback(void* data) { return static_cast<std::atomic<bool>*>(data)->load(); }
+// Also stops it when the process exits with decodes in flight (decode-thread.cpp).
+bool AbortCallback(void* data) { return static_cast<std::atomic<bool>*>(data)->load() || ProcessExiting(); }
 
 struct CreateBaton {
   ModelPtr model;

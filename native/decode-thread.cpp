@@ -1,5 +1,7 @@
 #include "decode-thread.h"
 
+#include <atomic>
+#include <cstdlib>
 #include <unordered_map>
 
 namespace loom {
@@ -7,10 +9,29 @@ namespace loom {
 namespace {
 std::mutex g_decode_threads_mutex;
 std::unordered_map<const void*, std::unique_ptr<DecodeThread>> g_decode_threads;
+std::atomic<bool> g_exiting{false};
 
+// process.exit() runs C++ static destructors while a decode may still run on one of these
+// threads, and ggml's own statics (its CPU buffer types) are destroyed before this map, which was
+// made earlier: a decode in flight then read freed memory (SIGSEGV, or a GGML_ABORT). Registered
+// after ggml's statics exist, this runs before they are destroyed: it stops the decodes through
+// the abort callback and joins the threads.
+void StopDecodeThreadsAtExit() {
+  g_exiting.store(true);
+  std::unordered_map<const void*, std::unique_ptr<DecodeThread>> threads;
+  {
+    std::lock_guard<std::mutex> lock(g_decode_threads_mutex);
+    threads.swap(g_decode_threads);
+  }
+  threads.clear();  // each destructor joins its thread
+}
 }  // namespace
 
+bool ProcessExiting() { return g_exiting.load(std::memory_order_relaxed); }
+
 DecodeThread* DecodeThreadFor(Napi::Env env, const void* owner) {
+  static std::once_flag at_exit;
+  std::call_once(at_exit, [] { std::atexit(StopDecodeThreadsAtExit); });
   std::lock_guard<std::mutex> lock(g_decode_threads_mutex);
   std::unique_ptr<DecodeThread>& t = g_decode_threads[owner];
   if (!t) t.reset(new DecodeThread(env));

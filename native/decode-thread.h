@@ -11,6 +11,9 @@
 
 namespace loom {
 
+// True once exit() has begun: decodes stop early and their results are dropped.
+bool ProcessExiting();
+
 // Every decode of a context runs on that context's own thread, which hands the result straight
 // back to the JS thread. (The libuv pool would run successive decodes on whichever of its threads
 // is free; in OpenMP builds each calling thread gets its own team of spinning workers, and
@@ -78,6 +81,7 @@ class DecodeThread {
       job_ = nullptr;
       lock.unlock();
       job->rc = llama_decode(job->ctx, *job->batch);
+      if (ProcessExiting()) return;  // nobody is left to settle it
       tsfn_.NonBlockingCall(job);
       lock.lock();
     }
