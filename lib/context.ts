@@ -30,9 +30,9 @@ export interface ContextOptions {
   /**
    * Generation steps whose decodes recently took at most this many milliseconds run on the JS
    * thread itself, skipping the two thread handoffs an off-thread decode costs (worth 5–10 % of
-   * a tiny model's token time); the event loop still gets a turn every
-   * 4 ms. Slower decodes (larger models) always run off the JS thread. 0 keeps
-   * every decode off the JS thread. Default 1.5.
+   * a tiny model's token time); the event loop still gets a turn at least every 4 ms. Slower
+   * decodes (larger models) always run off the JS thread. 0 keeps every decode off the JS
+   * thread. Default 1.5; at most 1000.
    */
   inlineDecodeMs?: number;
 }
