@@ -29,10 +29,11 @@ export interface ContextOptions {
   unifiedKv?: boolean;
   /**
    * Generation steps whose decodes recently took at most this many milliseconds run on the JS
-   * thread itself, skipping the two thread handoffs an off-thread decode costs (worth 5–10 % of
-   * a tiny model's token time); the event loop still gets a turn at least every 4 ms. Slower
-   * decodes (larger models) always run off the JS thread. 0 keeps every decode off the JS
-   * thread. Default 1.5; at most 1000.
+   * thread itself, skipping the two thread handoffs an off-thread decode costs (3–4 % of a tiny
+   * model's token time); the event loop then gets a turn only every 4 ms or so. Slower decodes
+   * (larger models) always run off the JS thread. Default 0: every decode off the JS thread, so
+   * the event loop never waits for one; 1.5 suits scripts and CLIs (`llama-loom generate` uses
+   * it). At most 1000.
    */
   inlineDecodeMs?: number;
 }

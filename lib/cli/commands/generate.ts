@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { THROUGHPUT_INLINE_DECODE_MS } from '../../decode-scheduler.js';
 import { generate, stream, type GenerateOptions } from '../../generate.js';
 import { loadModel } from '../../model.js';
 import { resolveModel } from '../../default-model.js';
@@ -92,7 +93,8 @@ export function parseGenerateArgs(args: string[]): { help: true } | { help: fals
   if (v.stop) o.stop = v.stop.map((s) => s.replace(/\\n/g, '\n'));
   const ctxSize = num('ctx-size', v['ctx-size'], true);
   const threads = num('threads', v.threads, true);
-  o.context = { ...(ctxSize !== undefined ? { contextSize: ctxSize } : {}), ...(threads !== undefined ? { threads } : {}) };
+  // No event loop to keep responsive here: tiny models decode inline (see inlineDecodeMs).
+  o.context = { inlineDecodeMs: THROUGHPUT_INLINE_DECODE_MS, ...(ctxSize !== undefined ? { contextSize: ctxSize } : {}), ...(threads !== undefined ? { threads } : {}) };
   return { help: false, prompt: positionals[0], model: v.model, json: v.json === true, options: o };
 }
 
