@@ -24,6 +24,9 @@ export class ContextBackend implements StepBackend {
   private readonly bOut: Uint8Array;
   private readonly hasChild: Uint8Array;
   private nextLive: Int32Array;
+  /** Per batch size n: the decode's four views over the batch buffers, and the rows array. */
+  private readonly batchViews: [Int32Array, Int32Array, Int32Array, Uint8Array][];
+  private readonly rowsOut: Float32Array[][];
   /** Wall time spent inside decodes, for timings. */
   decodeMs = 0;
 
@@ -41,6 +44,9 @@ export class ContextBackend implements StepBackend {
     this.bSeq = new Int32Array(maxLive);
     this.bOut = new Uint8Array(maxLive).fill(1);
     this.hasChild = new Uint8Array(maxLive);
+    this.batchViews = Array.from({ length: maxLive + 1 }, (_, n) =>
+      [this.bTokens.subarray(0, n), this.bPos.subarray(0, n), this.bSeq.subarray(0, n), this.bOut.subarray(0, n)]);
+    this.rowsOut = Array.from({ length: maxLive + 1 }, (_, n) => new Array<Float32Array>(n));
   }
 
   async prefill(promptIds: Int32Array): Promise<Float32Array> {
@@ -113,13 +119,13 @@ export class ContextBackend implements StepBackend {
     }
     for (let i = 0; i < n; i++) this.nextPos[this.nextLive[i]!]! += 1;
     const t0 = performance.now();
-    await ctx.decodeStep([this.bTokens.subarray(0, n), this.bPos.subarray(0, n), this.bSeq.subarray(0, n), this.bOut.subarray(0, n)]);
+    await ctx.decodeStep(this.batchViews[n]!);
     this.decodeMs += performance.now() - t0;
     const prev = this.live;
     this.live = this.nextLive;
     this.nextLive = prev;
     this.liveCount = n;
-    const rows = new Array<Float32Array>(n);
+    const rows = this.rowsOut[n]!;
     for (let i = 0; i < n; i++) rows[i] = ctx.logits(i);
     return rows;
   }

@@ -18,7 +18,9 @@ export interface StepBackend {
    * Advances by one token. Live sequence `i` of the new step continues live sequence `parents[i]`
    * of the previous step with `tokens[i]` (a parent may have several children, or none: a beam that
    * is dropped or finished simply is not named). Returns the next-token logits of each new live
-   * sequence, in order, under the same validity rules as {@link prefill}.
+   * sequence, in order, under the same validity rules as {@link prefill}. Both arrays belong to
+   * the strategy, which refills them for the next step: read them before the returned promise
+   * settles, do not keep them. The returned array may likewise be reused by the next call.
    */
   advance(parents: Int32Array, tokens: Int32Array): Promise<Float32Array[]>;
 

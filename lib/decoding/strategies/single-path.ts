@@ -38,20 +38,24 @@ export async function decodeSinglePath(ctx: StrategyContext): Promise<DecodingRe
 
   const signal = hooks.signal;
   if (signal?.aborted) throw abortError('decoding', signal);
-  let rows = [await backend.prefill(prompt)];
+  let rows: Float32Array[] = [await backend.prefill(prompt)];
   if (signal?.aborted) throw abortError('decoding', signal);
-  // live[j] = path index of the j-th live row; rowOf[j] = which row of `rows` it reads.
-  let live = paths.map((_, s) => s);
-  let rowOf = live.map(() => 0);
+  // live[j] = path index of the j-th live row (liveCount of them); rowOf[j] = the row of `rows` it
+  // reads. Swapped with next* every step, and the views below made once: no allocation per token.
+  let live = Int32Array.from(paths, (_, s) => s);
+  let rowOf = new Int32Array(count);
+  let nextLive = new Int32Array(count);
+  let nextRowOf = new Int32Array(count);
+  let liveCount = count;
   const parents = new Int32Array(count);
   const tokens = new Int32Array(count);
+  const parentViews = Array.from({ length: count + 1 }, (_, n) => parents.subarray(0, n));
+  const tokenViews = Array.from({ length: count + 1 }, (_, n) => tokens.subarray(0, n));
 
-  for (let step = 0; step < cfg.maxNewTokens && live.length > 0; step++) {
+  for (let step = 0; step < cfg.maxNewTokens && liveCount > 0; step++) {
     if (step > 0 && signal?.aborted) break;
-    const nextLive: number[] = [];
-    const nextRowOf: number[] = [];
     let n = 0;
-    for (let j = 0; j < live.length; j++) {
+    for (let j = 0; j < liveCount; j++) {
       const s = live[j]!;
       const p = paths[s]!;
       const row = rows[rowOf[j]!]!;
@@ -85,17 +89,19 @@ export async function decodeSinglePath(ctx: StrategyContext): Promise<DecodingRe
       else if (p.length - prompt.length >= cfg.maxNewTokens) p.finish = 'length';
       if (p.finish === undefined) {
         parents[n] = rowOf[j]!;
-        tokens[n++] = token;
-        nextLive.push(s);
-        nextRowOf.push(nextLive.length - 1);
+        tokens[n] = token;
+        nextLive[n] = s;
+        nextRowOf[n] = n;
+        n++;
       }
     }
-    live = nextLive;
-    rowOf = nextRowOf;
-    if (live.length === 0 || signal?.aborted) break;
-    rows = await backend.advance(parents.slice(0, n), tokens.slice(0, n));
+    [live, nextLive] = [nextLive, live];
+    [rowOf, nextRowOf] = [nextRowOf, rowOf];
+    liveCount = n;
+    if (liveCount === 0 || signal?.aborted) break;
+    rows = await backend.advance(parentViews[n]!, tokenViews[n]!);
   }
-  for (const s of live) paths[s]!.finish ??= 'abort';
+  for (let j = 0; j < liveCount; j++) paths[live[j]!]!.finish ??= 'abort';
   return { sequences: paths.map(toSequence(prompt.length)) };
 }
 
