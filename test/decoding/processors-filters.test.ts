@@ -37,6 +37,22 @@ describe('TopKProcessor', () => {
   test('k beyond the vocabulary keeps everything', () => {
     expect(run(new TopKProcessor(10), [1, 2])).toEqual([1, 2]);
   });
+  test.each([
+    [100, 5], [2048, 40], [32000, 1], [32000, 50], [32000, 5000], [152064, 40],
+  ])('large rows with ties, NaN and -Infinity: the sorted reference (V=%i, k=%i)', (V, k) => {
+    // Scores on a coarse grid so ties at the k-th are common; a plateau of 6000 entries makes
+    // the k-th fall in a tie wider than the SIMD selection's buffer for one of the rows.
+    let s = V * 7 + k;
+    const u = () => ((s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    for (const plateau of [false, true]) {
+      const row = Array.from({ length: V }, (_, i) => (i % 97 === 5 ? NaN : i % 89 === 3 ? -Infinity : Math.round(u() * 40) / 4));
+      if (plateau) for (let i = 0; i < Math.min(V, 6000); i++) row[(i * 7) % V] = 12;
+      const finite = row.filter((v) => v === v && v !== -Infinity).sort((a, b) => b - a);
+      const kth = finite.length >= k ? finite[k - 1]! : -Infinity;
+      const expected = row.map((v) => (v === v && v >= kth ? v : -Infinity));
+      expect(run(new TopKProcessor(k), row)).toEqual(expected);
+    }
+  });
   test('validation', () => {
     expect(() => new TopKProcessor(0)).toThrow(new RangeError('topK must be an integer in [1, ∞); received 0'));
     expect(() => new TopKProcessor(1.5)).toThrow(RangeError);

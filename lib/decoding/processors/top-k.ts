@@ -5,17 +5,23 @@ import { kthLargest, TopKHeap } from '../select/top-k-heap.js';
 import { checkMinTokensToKeep } from './keep-count.js';
 import { FILTER_VALUE, type LogitsProcessor } from './processor.js';
 
+/** Most entries the SIMD selection collects (and so the largest k it serves). */
+const COLLECT_CAPACITY = 4096;
+
 /**
  * Keeps the `topK` highest scores (at least `minTokensToKeep`): every score strictly below the
  * k-th largest is filtered, so tokens tied with the k-th are all kept (transformers' TopKLogitsWarper).
- * With the SIMD kernels the k-th score comes from their count histogram (the mass-prefix search
- * with zero weights and `k` as the count to reach); otherwise from a bounded heap over the row.
- * One pass either way, no sort, no allocation after the first row. NaN scores are filtered.
+ * With the SIMD kernels, a few counting passes find a threshold that at least k scores reach
+ * (and not many more), one pass collects those, and a bounded heap over them gives the k-th; for
+ * k above {@link COLLECT_CAPACITY} or ties wider than it, their count histogram does (the
+ * mass-prefix search with zero weights and `k` as the count to reach). Without them, a bounded
+ * heap over the row. No sort, no allocation after the first row. NaN scores are filtered.
  */
 export class TopKProcessor implements LogitsProcessor {
   readonly topK: number;
   private readonly heap: TopKHeap;
   private selector = new MassPrefixSelector(0);
+  private readonly collected = new Int32Array(COLLECT_CAPACITY);
 
   constructor(topK: number, minTokensToKeep = 1) {
     checkInt('topK', topK, { min: 1 });
@@ -27,6 +33,24 @@ export class TopKProcessor implements LogitsProcessor {
     const n = scores.length;
     const k = Math.min(this.topK, n);
     const simd = rowKernels();
+    if (simd && k <= COLLECT_CAPACITY) {
+      // Every entry at or above a threshold that k entries reach; the k-th of those is the row's.
+      const m = simd.collectAtLeastK(scores, k, this.collected);
+      if (m >= 0) {
+        let kth = -Infinity; // fewer than k numbers: all of them stay
+        if (m >= k) {
+          const heap = this.heap;
+          heap.reset(k);
+          for (let j = 0; j < m; j++) {
+            const i = this.collected[j]!;
+            heap.push(scores[i]!, i);
+          }
+          kth = heap.minValue();
+        }
+        simd.maskStaged(kth, n, scores); // keeps ≥ kth, every tie with it
+        return scores;
+      }
+    }
     if (simd) {
       if (this.selector.capacity < n) this.selector = new MassPrefixSelector(n);
       const max = simd.stageKeys(scores);

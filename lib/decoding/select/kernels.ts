@@ -187,12 +187,30 @@ export class RowKernels {
   collectTop(row: Float32Array, k: number, out: Int32Array): number {
     const padded = this.stage(row);
     const max = this.x.max(REGIONS, padded);
+    const count = this.collectStaged(padded, max, k, out);
+    // Last: the exponentials overwrite the staged row.
+    this.lastLogSumExp = max === Infinity || max === -Infinity ? max : this.stagedLogSumExp(padded, max);
+    return count;
+  }
+
+  /**
+   * top-k's selection pass: stages `row` (for {@link maskStaged}) and writes to `out` the indices
+   * of every entry ≥ a threshold that at least `k` entries reach, as {@link collectTop} does, but
+   * without the log-sum-exp. Returns their count (less than k only when fewer finite entries
+   * exist), or -1 where the caller must rank the row another way.
+   */
+  collectAtLeastK(row: Float32Array, k: number, out: Int32Array): number {
+    const padded = this.stage(row);
+    this.stagedPadded = padded;
+    return this.collectStaged(padded, this.x.max(REGIONS, padded), k, out);
+  }
+
+  private collectStaged(padded: number, max: number, k: number, out: Int32Array): number {
     this.lastThreshold = -Infinity;
-    if (max === Infinity || max === -Infinity) {
-      this.lastLogSumExp = max;
-      return max === Infinity ? -1 : 0;
-    }
+    if (max === Infinity) return -1;
+    if (max === -Infinity) return 0;
     const cap = Math.min(out.length, this.capacity);
+    if (k > cap) return -1;
     const c = REGIONS + 2 * this.capacity * 4;
     // Search the distance below the maximum (nats) with counting passes: too few qualify ->
     // widen, more than `target` -> narrow; a few passes are cheaper than collecting and ranking
@@ -215,16 +233,11 @@ export class RowKernels {
       if (tooMany !== Infinity && tooMany - tooFew <= 1e-6 * tooMany) break; // a tie: no finer cut
       delta = tooMany === Infinity ? delta * 4 : tooFew === 0 ? delta / 4 : (tooFew + tooMany) / 2;
     }
-    if (threshold !== threshold) {
-      this.lastLogSumExp = this.stagedLogSumExp(padded, max);
-      return -1; // every cut with k entries holds more than `out` fits (a wide tie)
-    }
+    if (threshold !== threshold) return -1; // every cut with k entries holds more than `out` fits (a wide tie)
     this.lastThreshold = threshold;
     const count = this.x.collectAtLeast(REGIONS, padded, threshold, c, cap);
     const src = this.heapI32;
     for (let i = 0, j = c / 4; i < count; i++, j++) out[i] = src[j]!;
-    // Last: the exponentials overwrite the staged row.
-    this.lastLogSumExp = this.stagedLogSumExp(padded, max);
     return count;
   }
 
