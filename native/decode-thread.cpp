@@ -27,6 +27,23 @@ void StopDecodeThreadsAtExit() {
 }
 }  // namespace
 
+// The typed error for a failed llama_decode (rc != 0), or for a context disposed while it ran.
+Napi::Error DecodeError(Napi::Env env, int32_t rc, bool disposed) {
+  const char* code = "DECODE_FAILED";
+  std::string msg = "llama_decode failed with status " + std::to_string(rc);
+  if (disposed || rc == 2) {
+    code = disposed ? "DISPOSED" : "ABORTED";
+    msg = disposed ? "the context was disposed during the decode" : "the decode was aborted";
+  } else if (rc == 1) {
+    code = "NO_KV_SLOT";
+    msg = "no KV cache slot for the batch: the context is full (free sequences or use a larger contextSize)";
+  } else if (rc == -1) {
+    code = "INVALID_BATCH";
+    msg = "llama.cpp rejected the batch (invalid token, position or sequence id)";
+  }
+  return CodedError(env, code, msg);
+}
+
 bool ProcessExiting() { return g_exiting.load(std::memory_order_relaxed); }
 
 DecodeThread* DecodeThreadFor(Napi::Env env, const void* owner) {

@@ -29,6 +29,9 @@ struct DecodeJob {
   int32_t rc = 0;
 };
 
+// The typed error for a failed llama_decode (rc != 0), or for a context disposed while it ran.
+Napi::Error DecodeError(Napi::Env env, int32_t rc, bool disposed);
+
 // Settles the job on the JS thread (context.cpp).
 void DecodeDone(Napi::Env env, Napi::Function, std::nullptr_t*, DecodeJob* job);
 using DecodeTsfn = Napi::TypedThreadSafeFunction<std::nullptr_t, DecodeJob, DecodeDone>;
