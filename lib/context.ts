@@ -1,5 +1,5 @@
 import { abortError, LoomError } from './errors.js';
-import { DecodeScheduler, DEFAULT_INLINE_DECODE_MS, INLINE_SLICE_MS } from './decode-scheduler.js';
+import { DecodeScheduler, DEFAULT_INLINE_DECODE_MS } from './decode-scheduler.js';
 import { native, nativeError, type NativeContext, type NativeContextInfo } from './native.js';
 import type { Model } from './model.js';
 import { checkInteger, checkNumber, checkSignal, checkString, checkTokens, fail, isTypedArrayOf } from './validate.js';
@@ -163,12 +163,6 @@ export class Context {
     }
   }
 
-  /**
-   * ggml's CPU workers spin for the next graph after each decode (up to ~0.3 s of a busy core),
-   * which keeps back-to-back decodes fast but, once the context goes idle, steals a core from
-   * every other context and process (two contexts used in turn ran at half speed). So the pool
-   * is parked once no decode has followed for {@link POOL_IDLE_MS}; the next decode wakes it.
-   */
   /** @internal parks the CPU workers now (a generation has ended); no-op while a decode runs. */
   parkWorkers(): void {
     clearTimeout(this.idleTimer);
@@ -176,6 +170,12 @@ export class Context {
     if (!this.disposed) this.handle.pauseThreads();
   }
 
+  /**
+   * ggml's CPU workers spin for the next graph after each decode (up to ~0.3 s of a busy core),
+   * which keeps back-to-back decodes fast but, once the context goes idle, steals a core from
+   * every other context and process (two contexts used in turn ran at half speed). So the pool
+   * is parked once no decode has followed for {@link POOL_IDLE_MS}; the next decode wakes it.
+   */
   private armIdlePause(): void {
     if (this.idleTimer !== undefined) {
       this.idleTimer.refresh();

@@ -2,10 +2,10 @@
  * Decides, per generation step, whether a decode runs on the context's decode thread (a promise
  * settled through the event loop) or inline on the JS thread.
  *
- * Why: a decode off the JS thread costs two thread handoffs (JS → decode thread → event loop),
- * 40–100 µs on a 2-core VM. On a tiny model whose whole decode takes under a millisecond that is
- * 5–10 % of every token, while blocking the event loop for such a decode costs it nothing it would
- * notice. So steps whose recent decodes were short run inline, and the event loop still gets a
+ * Why: a decode off the JS thread costs two thread handoffs (JS → decode thread → event loop).
+ * On a tiny model whose whole decode takes well under a millisecond that was 3–4 % of every token
+ * (paired runs on the 4 M model), while each inline decode holds the event loop for no longer
+ * than the decode itself. So steps whose recent decodes were short run inline, and the event loop still gets a
  * turn (timers, I/O, abort signals) at least every {@link INLINE_SLICE_MS} of inline work. Large
  * models never qualify and keep their decodes off the JS thread. Opt-in (see
  * {@link DEFAULT_INLINE_DECODE_MS}).
