@@ -5,9 +5,9 @@
  * Why: a decode off the JS thread costs two thread handoffs (JS → decode thread → event loop).
  * On a tiny model whose whole decode takes well under a millisecond that was 3–4 % of every token
  * (paired runs on the 4 M model), while each inline decode holds the event loop for no longer
- * than the decode itself. So steps whose recent decodes were short run inline, and the event loop still gets a
- * turn (timers, I/O, abort signals) at least every {@link INLINE_SLICE_MS} of inline work. Large
- * models never qualify and keep their decodes off the JS thread. Opt-in (see
+ * than the decode itself. So steps whose recent decodes were short run inline, and the event
+ * loop still gets a turn (timers, I/O, abort signals) at least every {@link INLINE_SLICE_MS} of
+ * inline work. Large models never qualify and keep their decodes off the JS thread. Opt-in (see
  * {@link DEFAULT_INLINE_DECODE_MS}).
  */
 
