@@ -130,8 +130,10 @@ export class Context {
     return this.handle.copyMode;
   }
 
+  // The JS flag alone (no call into the addon: this runs twice per token). Every way to free the
+  // native context goes through dispose() here, and the addon checks again anyway.
   private checked(): NativeContext {
-    if (this.disposed) throw new LoomError('DISPOSED', 'the context has been disposed');
+    if (this.disposedFlag) throw new LoomError('DISPOSED', 'the context has been disposed');
     return this.handle;
   }
 
@@ -190,6 +192,7 @@ export class Context {
    * this context's recent decodes were short enough (see `inlineDecodeMs`), else off it.
    */
   decodeStep(args: [Int32Array, Int32Array, Int32Array, Uint8Array]): Promise<void> {
+    if (!this.scheduler.enabled) return this.decodePrepared(args);
     return this.scheduler.run(
       () => {
         if (this.disposedFlag) throw new LoomError('DISPOSED', 'the context has been disposed');

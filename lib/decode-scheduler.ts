@@ -37,6 +37,11 @@ export class DecodeScheduler {
   /** @param maxInlineMs decodes expected to take at most this long run inline; 0 disables. */
   constructor(private readonly maxInlineMs: number) {}
 
+  /** False when inlining is off (maxInlineMs 0): callers can skip the scheduler altogether. */
+  get enabled(): boolean {
+    return this.maxInlineMs > 0;
+  }
+
   /** True when the next step's decode should run inline. */
   get inline(): boolean {
     return this.maxInlineMs > 0 && this.measured >= WARM_UP_DECODES && this.estimateMs <= this.maxInlineMs;
