@@ -1,12 +1,9 @@
 import { checkInteger as checkInt } from '../../validate.js';
-import { rowKernels } from '../select/kernels.js';
+import { COLLECT_CAPACITY, rowKernels } from '../select/kernels.js';
 import { MassPrefixSelector } from '../select/mass-prefix.js';
 import { kthLargest, TopKHeap } from '../select/top-k-heap.js';
 import { checkMinTokensToKeep } from './keep-count.js';
 import { FILTER_VALUE, type LogitsProcessor } from './processor.js';
-
-/** Most entries the SIMD selection collects (and so the largest k it serves). */
-const COLLECT_CAPACITY = 4096;
 
 /**
  * Keeps the `topK` highest scores (at least `minTokensToKeep`): every score strictly below the

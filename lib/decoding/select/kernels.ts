@@ -31,6 +31,11 @@ interface KernelExports {
   countAtLeast(p: number, n: number, threshold: number): number;
 }
 
+/**
+ * Index buffer size for {@link RowKernels.collectTop} / {@link RowKernels.collectAtLeastK}
+ * callers: enough for any threshold cut of a language model's row short of a wide tie.
+ */
+export const COLLECT_CAPACITY = 4096;
 /** The largest finite float32. */
 const FLOAT32_MAX = 3.4028234663852886e38;
 /** Kernels run on whole multiples of this many elements; rows are padded with -Infinity. */

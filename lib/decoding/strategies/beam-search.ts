@@ -1,6 +1,6 @@
 import { abortError } from '../../errors.js';
 import type { FinishReason, DecodedSequence, DecodingResult } from '../result.js';
-import { rowKernels } from '../select/kernels.js';
+import { COLLECT_CAPACITY, rowKernels } from '../select/kernels.js';
 import { rowLogSumExp } from '../select/row-stats.js';
 import { gumbel } from '../select/sample.js';
 import { TopKHeap } from '../select/top-k-heap.js';
@@ -66,7 +66,7 @@ export async function decodeBeams(ctx: StrategyContext): Promise<DecodingResult>
   const simd = rowKernels();
   const fast = simd !== null && processors.length === 0 && !cfg.doSample;
   const viaKernel = new Uint8Array(B);
-  const collected = new Int32Array(fast ? Math.max(4096, 4 * K) : 0);
+  const collected = new Int32Array(fast ? Math.max(COLLECT_CAPACITY, 4 * K) : 0);
   const rowHeap = new TopKHeap(K);
   const rowKeys = new Float64Array(K);
   const rowIdx = new Int32Array(K);

@@ -95,8 +95,12 @@ export async function decodeSinglePath(ctx: StrategyContext): Promise<DecodingRe
         n++;
       }
     }
-    [live, nextLive] = [nextLive, live];
-    [rowOf, nextRowOf] = [nextRowOf, rowOf];
+    const liveSwap = live;
+    live = nextLive;
+    nextLive = liveSwap;
+    const rowSwap = rowOf;
+    rowOf = nextRowOf;
+    nextRowOf = rowSwap;
     liveCount = n;
     if (liveCount === 0 || signal?.aborted) break;
     rows = await backend.advance(parentViews[n]!, tokenViews[n]!);
