@@ -1,13 +1,18 @@
 #!/usr/bin/env node
-// Unpacks the llama.cpp source tree that node-llama-cpp ships as a git bundle into deps/llama.cpp.
+// Unpacks the llama.cpp source tree that node-llama-cpp ships as a git bundle into deps/llama.cpp,
+// then applies patches/llama.cpp/*.patch in name order (each says why it exists).
 // No network access: the bundle comes from the npm registry with the pinned node-llama-cpp.
 import { execFileSync } from 'node:child_process';
-import { existsSync, rmSync, mkdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const llamaDir = join(root, 'deps', 'llama.cpp');
+export const patchDir = join(root, 'patches', 'llama.cpp');
+// Inside .git so that `git status` and `git checkout -- .` leave it alone.
+const PATCH_STAMP = join('.git', 'loom-patches');
 
 export function bundlePath() {
   // node-llama-cpp's exports map hides package.json, so walk node_modules folders like Node does.
@@ -30,7 +35,32 @@ export function bundleCommit() {
   return commit;
 }
 
-/** Ensures deps/llama.cpp holds the bundle's commit; returns that commit. */
+/** The patch files, in the order they apply. */
+export function llamaPatches() {
+  if (!existsSync(patchDir)) return [];
+  return readdirSync(patchDir).filter((f) => f.endsWith('.patch')).sort().map((f) => join(patchDir, f));
+}
+
+/** One line naming the bundle commit and every patch's content, to tell a stale tree apart. */
+function patchStamp(commit, patches) {
+  const h = createHash('sha256');
+  for (const p of patches) h.update(p.slice(patchDir.length)).update('\0').update(readFileSync(p)).update('\0');
+  return `${commit} ${h.digest('hex')}\n`;
+}
+
+function applyPatches(patches, stamp, quiet) {
+  for (const p of patches) {
+    if (!quiet) console.log(`llama-loom: applying ${p.slice(root.length + 1)}`);
+    try {
+      git(['apply', '--whitespace=nowarn', p], llamaDir);
+    } catch (err) {
+      throw new Error(`patch ${p} does not apply to llama.cpp ${stamp.slice(0, 12)}: ${String(err.stderr || err.message).trim()}`);
+    }
+  }
+  writeFileSync(join(llamaDir, PATCH_STAMP), stamp);
+}
+
+/** Ensures deps/llama.cpp holds the bundle's commit with our patches applied; returns that commit. */
 export function prepareLlama({ quiet = false } = {}) {
   try {
     git(['--version'], root);
@@ -38,15 +68,26 @@ export function prepareLlama({ quiet = false } = {}) {
     throw new Error('git is required to unpack the llama.cpp sources (apt-get install git / xcode-select --install)');
   }
   const want = bundleCommit();
+  const patches = llamaPatches();
+  const stamp = patchStamp(want, patches);
   if (existsSync(join(llamaDir, '.git'))) {
     let have = '';
     try { have = git(['rev-parse', 'HEAD'], llamaDir); } catch { /* broken checkout: re-clone */ }
-    if (have === want && existsSync(join(llamaDir, 'include', 'llama.h'))) return want;
+    if (have === want && existsSync(join(llamaDir, 'include', 'llama.h'))) {
+      const stampPath = join(llamaDir, PATCH_STAMP);
+      if (existsSync(stampPath) && readFileSync(stampPath, 'utf8') === stamp) return want;
+      // Same commit, other patches: reset only the files that differ, so the build stays incremental.
+      if (!quiet) console.log('llama-loom: re-applying the llama.cpp patches');
+      git(['checkout', '-q', '--', '.'], llamaDir);
+      applyPatches(patches, stamp, quiet);
+      return want;
+    }
   }
   if (!quiet) console.log(`llama-loom: unpacking llama.cpp ${want.slice(0, 12)} into deps/llama.cpp`);
   rmSync(llamaDir, { recursive: true, force: true });
   mkdirSync(dirname(llamaDir), { recursive: true });
   execFileSync('git', ['-c', 'advice.detachedHead=false', 'clone', '-q', bundlePath(), llamaDir], { stdio: 'inherit' });
+  applyPatches(patches, stamp, quiet);
   return want;
 }
 
