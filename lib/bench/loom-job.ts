@@ -59,12 +59,17 @@ export async function runLoomJob(spec: JobSpec): Promise<JobResult> {
       let fixed = spec.seed;
       const nextFixed = () => (fixed = (fixed * 1103515245 + 12345) >>> 0) % (V - 3) + 3;
 
-      // Warm-up: V8 optimises the decoding paths on synthetic rows (no decode needed), then a few
-      // real generations touch the weights and the context's buffers.
+      // Warm-up: V8 optimises the decoding paths on synthetic rows (no decode needed), then one
+      // real run of each strategy at full length. Shorter real warm-ups left V8 compiling the
+      // generation paths during the timed run: on two cores its compiler threads preempted a
+      // ggml worker, and the first 48-step beam search of a process saw 3–5 ms decodes among
+      // ~1 ms ones (2.0 ms per step against 1.0–1.2 in the runs after it). A long-running
+      // process is past that after its first generations; this measures that steady state.
       await warmUpDecoding(V, [{}, sampling, { numBeams: 4 }]);
-      await viaGenerate(ctx, bos, 4, {});
-      await viaGenerate(ctx, bos, 4, sampling);
-      await viaGenerate(ctx, bos, 3, { numBeams: 4 });
+      await viaGenerate(ctx, bos, spec.strategyTokens, {});
+      await viaGenerate(ctx, bos, spec.strategyTokens, sampling);
+      await viaGenerate(ctx, bos, spec.strategyTokens, { numBeams: 4 });
+      await decodeLoop(ctx, bos, spec.strategyTokens, () => native.sample(ctx, -1));
 
       // Prompt → first token.
       const prompt = promptTokenIds(spec.promptTokens, spec.vocabSize, spec.seed);

@@ -49,8 +49,9 @@ export async function runNodeLlamaCppJob(spec: JobSpec): Promise<JobResult> {
       const bos = model.tokens.bos ?? 1;
       const greedy = { temperature: 0 };
       const sampling = { ...SAMPLING, minP: 0, seed: spec.seed };
-      await timedEvaluate(seq, [bos], 4, greedy);
-      await timedEvaluate(seq, [bos], 4, sampling);
+      // The same full-length warm-up as llama-loom's job (see loom-job.ts).
+      await timedEvaluate(seq, [bos], spec.strategyTokens, greedy);
+      await timedEvaluate(seq, [bos], spec.strategyTokens, sampling);
 
       const prompt = promptTokenIds(spec.promptTokens, spec.vocabSize, spec.seed);
       const ttftMs = (await timedEvaluate(seq, prompt, 1, greedy)).firstMs;
