@@ -415,7 +415,9 @@ Napi::Value ContextWrap::Clear(const Napi::CallbackInfo& info) {
   CheckReceiver(info, kContextTag, "NativeContext");
   Napi::Env env = info.Env();
   CheckIdle(env);
-  llama_memory_clear(llama_get_memory(ctx_.get()), true);
+  // Metadata only, as llama-bench does: emptied cells are masked out and overwritten before they
+  // are read again, while zeroing the buffers cost ~1 ms per 10 MB of KV memory on every generate.
+  llama_memory_clear(llama_get_memory(ctx_.get()), false);
   return env.Undefined();
 }
 
