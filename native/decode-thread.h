@@ -14,6 +14,9 @@ namespace loom {
 // True once exit() has begun: decodes stop early and their results are dropped.
 bool ProcessExiting();
 
+// Names the calling thread (at most 15 characters; a no-op where unsupported).
+void NameThisThread(const char* name);
+
 // Every decode of a context runs on that context's own thread, which hands the result straight
 // back to the JS thread. (The libuv pool would run successive decodes on whichever of its threads
 // is free; in OpenMP builds each calling thread gets its own team of spinning workers, and
@@ -76,6 +79,7 @@ class DecodeThread {
   }
 
   void Loop() {
+    NameThisThread("loom-decode");
     std::unique_lock<std::mutex> lock(mutex_);
     for (;;) {
       wake_.wait(lock, [this] { return job_ != nullptr || stop_; });

@@ -7,6 +7,10 @@
 
 #include "ggml-cpu.h"
 
+#if defined(__linux__)
+#include <sys/prctl.h>
+#endif
+
 namespace loom {
 
 namespace {
@@ -22,7 +26,18 @@ ggml_threadpool_t NewPool(int threads) {
   // How long idle workers poll for the next graph before they park (0-100, ggml's default 50).
   if (const char* v = std::getenv("LLAMA_LOOM_THREADPOOL_POLL")) p.poll = static_cast<uint32_t>(std::min(100, std::max(0, std::atoi(v))));
   p.paused = true;  // workers park until the first decode instead of spinning from birth
+#if defined(__linux__)
+  // Threads inherit their creator's name: naming this thread while ggml creates its workers
+  // makes them show up as loom-ggml in top, perf and /proc (tests measure their CPU time).
+  char creator[16] = {0};
+  prctl(PR_GET_NAME, creator, 0, 0, 0);
+  prctl(PR_SET_NAME, "loom-ggml", 0, 0, 0);
+  ggml_threadpool_t pool = ggml_threadpool_new(&p);
+  prctl(PR_SET_NAME, creator, 0, 0, 0);
+  return pool;
+#else
   return ggml_threadpool_new(&p);
+#endif
 }
 
 void FreePools(Pools& p) {
