@@ -200,17 +200,6 @@ llama_pos ContextWrap::ArgPos(const Napi::Value& v, const char* name) const {
   return static_cast<llama_pos>(ArgInteger(v, name, -1, INT32_MAX));
 }
 
-void ContextWrap::DetachViews() {
-  for (auto& ref : views_) {
-    if (!ref.IsEmpty()) {
-      Napi::ArrayBuffer ab = ref.Value();
-      if (!ab.IsEmpty() && !ab.IsDetached()) ab.Detach();
-    }
-  }
-  views_.clear();
-  row_views_.clear();
-}
-
 void ContextWrap::DecodeFinished() {
   busy_.store(false);
   abort_.store(false);
@@ -290,57 +279,7 @@ void ContextWrap::PrepareBatch(const Napi::CallbackInfo& info) {
 
   DetachViews();  // llama.cpp overwrites (or reallocates) the output buffer during this decode
   output_rows_ = std::move(rows);
-}
-
-int32_t ContextWrap::ResolveRow(const Napi::Value& v) const {
-  Napi::Env env = v.Env();
-  int64_t count = static_cast<int64_t>(output_rows_.size());
-  if (count == 0) ThrowCoded(env, "INVALID_BATCH", "no logits are available: the last decode requested no outputs");
-  int64_t row = ArgInteger(v, "row", -count, count - 1);
-  return static_cast<int32_t>(row < 0 ? row + count : row);
-}
-
-// logits(row) -> Float32Array over the row-th output of the last decode.
-Napi::Value ContextWrap::Logits(const Napi::CallbackInfo& info) {
-  CheckReceiver(info, kContextTag, "NativeContext");
-  Napi::Env env = info.Env();
-  llama_context* ctx = Checked(env);
-  if (busy_.load()) ThrowCoded(env, "BUSY", "logits are not available while a decode runs");
-  int32_t row = ResolveRow(info[0]);
-  if (row_views_.size() < output_rows_.size()) row_views_.resize(output_rows_.size());
-  if (!row_views_[row].IsEmpty()) {
-    Napi::Float32Array cached = row_views_[row].Value();
-    if (!cached.IsEmpty()) return cached;
-  }
-  float* data = llama_get_logits_ith(ctx, output_rows_[row]);
-  if (!data) ThrowCoded(env, "INTERNAL", "llama.cpp returned no logits for row " + std::to_string(row));
-  size_t bytes = static_cast<size_t>(n_vocab_) * sizeof(float);
-  Napi::Float32Array view;
-  if (!copy_mode_) {
-    napi_value ab_value;
-    napi_status st = napi_create_external_arraybuffer(env, data, bytes, nullptr, nullptr, &ab_value);
-    if (st == napi_ok) {
-      Napi::ArrayBuffer ab(env, ab_value);
-      views_.push_back(Napi::Weak(ab));
-      view = Napi::Float32Array::New(env, n_vocab_, ab, 0);
-    } else if (st == napi_no_external_buffers_allowed) {
-      copy_mode_ = true;  // V8 memory cage (Electron >= 21): fall back to one copy per row from now on
-      bool pending = false;
-      napi_is_exception_pending(env, &pending);
-      if (pending) { napi_value ex; napi_get_and_clear_last_exception(env, &ex); }
-    } else {
-      ThrowCoded(env, "INTERNAL", "could not create a logits view");
-    }
-  }
-  if (copy_mode_) {
-    if (copy_rows_.size() <= static_cast<size_t>(row)) copy_rows_.resize(row + 1);
-    if (copy_rows_[row].IsEmpty()) copy_rows_[row] = Napi::Persistent(Napi::Float32Array::New(env, n_vocab_));
-    view = copy_rows_[row].Value();
-    std::memcpy(view.Data(), data, bytes);
-    bytes_copied_ += static_cast<double>(bytes);
-  }
-  row_views_[row] = Napi::Weak(view);
-  return view;
+  StageViews(env);
 }
 
 Napi::Value ContextWrap::Info(const Napi::CallbackInfo& info) {

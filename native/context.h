@@ -81,6 +81,7 @@ class ContextWrap : public Napi::ObjectWrap<ContextWrap> {
   Napi::Value CopyMode(const Napi::CallbackInfo& info);
 
   void DetachViews();
+  void StageViews(Napi::Env env);
   void FreeNative();
   llama_seq_id ArgSeq(const Napi::Value& v, const char* name) const;
   llama_pos ArgPos(const Napi::Value& v, const char* name) const;
@@ -107,6 +108,9 @@ class ContextWrap : public Napi::ObjectWrap<ContextWrap> {
   std::vector<Napi::Reference<Napi::ArrayBuffer>> views_;
   // One cached view per output row of the last decode, so repeated logits(row) calls are free.
   std::vector<Napi::Reference<Napi::Float32Array>> row_views_;
+  // Views made before the decode began (StageViews), for rows expected at staged_base_ + row * n_vocab.
+  std::vector<Napi::Reference<Napi::Float32Array>> staged_views_;
+  const float* staged_base_ = nullptr;
   // Copy mode: reusable JS-owned rows, one per output position.
   std::vector<Napi::Reference<Napi::Float32Array>> copy_rows_;
   bool copy_mode_ = false;
