@@ -29,7 +29,7 @@ export interface ContextOptions {
   unifiedKv?: boolean;
   /**
    * Generation steps whose decodes recently took at most this many milliseconds run on the JS
-   * thread itself, skipping the two thread handoffs an off-thread decode costs (up to 3–4 % of a tiny
+   * thread itself, skipping the two thread handoffs an off-thread decode costs (1–6 % of a tiny
    * model's token time); the event loop then gets a turn only every 4 ms or so. Slower decodes
    * (larger models) always run off the JS thread. Default 0: every decode off the JS thread, so
    * the event loop never waits for one; 1.5 suits scripts and CLIs (`llama-loom generate` uses

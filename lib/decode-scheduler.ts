@@ -3,7 +3,7 @@
  * settled through the event loop) or inline on the JS thread.
  *
  * Why: a decode off the JS thread costs two thread handoffs (JS → decode thread → event loop).
- * On a tiny model whose whole decode takes well under a millisecond that was up to 3–4 % of every token
+ * On a tiny model whose whole decode takes well under a millisecond that was 1–6 % of every token
  * (paired runs on the 4 M model), while each inline decode holds the event loop for no longer
  * than the decode itself. So steps whose recent decodes were short run inline, and the event
  * loop still gets a turn (timers, I/O, abort signals) at least every {@link INLINE_SLICE_MS} of
@@ -14,8 +14,8 @@
 /** Inline decodes run back to back for at most this long before the event loop gets a turn. */
 export const INLINE_SLICE_MS = 4;
 /**
- * Default for the `inlineDecodeMs` context option: off. Inline decodes gained up to 3–4 % on the 4 M
- * model (paired runs) but put the event loop's median delay at ~3.4 ms and its p99 near 10 ms
+ * Default for the `inlineDecodeMs` context option: off. Inline decodes gained 1–6 % on the 4 M
+ * model (paired runs) but put the event loop's median delay at ~3.4 ms and its p99 near 4 ms
  * while generating (off the JS thread: p99 under 1 ms), which a UI process should not pay by
  * default.
  */
