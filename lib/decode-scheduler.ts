@@ -34,8 +34,11 @@ export class DecodeScheduler {
   private measured = 0;
   private sliceStart = 0;
 
-  /** @param maxInlineMs decodes expected to take at most this long run inline; 0 disables. */
-  constructor(private readonly maxInlineMs: number) {}
+  /**
+   * @param maxInlineMs decodes expected to take at most this long run inline; 0 disables.
+   * @param now the clock, in milliseconds (tests pass a fake one).
+   */
+  constructor(private readonly maxInlineMs: number, private readonly now: () => number = () => performance.now()) {}
 
   /** False when inlining is off (maxInlineMs 0): callers can skip the scheduler altogether. */
   get enabled(): boolean {
@@ -54,18 +57,18 @@ export class DecodeScheduler {
    */
   async run(inline: () => void, offThread: () => Promise<void>): Promise<void> {
     if (this.inline) {
-      let t0 = performance.now();
+      let t0 = this.now();
       if (t0 - this.sliceStart >= INLINE_SLICE_MS) {
         await yieldToEventLoop();
-        t0 = this.sliceStart = performance.now();
+        t0 = this.sliceStart = this.now();
       }
       inline();
-      this.record(performance.now() - t0);
+      this.record(this.now() - t0);
     } else {
-      const t0 = performance.now();
+      const t0 = this.now();
       await offThread();
-      this.record(performance.now() - t0);
-      this.sliceStart = performance.now(); // the event loop just had its turn
+      this.record(this.now() - t0);
+      this.sliceStart = this.now(); // the event loop just had its turn
     }
   }
 

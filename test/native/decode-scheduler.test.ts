@@ -10,17 +10,32 @@ function busyWait(ms: number): void {
   while (performance.now() < until) { /* spin */ }
 }
 
-/** A scheduler with fakes that record which path ran; the durations are the fakes' to choose. */
-function harness(maxInlineMs: number) {
-  const scheduler = new DecodeScheduler(maxInlineMs);
+/**
+ * A scheduler with fakes that record which path ran; the durations are the fakes' to choose. With
+ * `fakeClock` the scheduler reads a clock the fakes advance by exactly their duration, so which
+ * path a step takes cannot depend on how busy the machine is; without it the fakes block (or
+ * wait) for real and the scheduler reads performance.now().
+ */
+function harness(maxInlineMs: number, fakeClock = true) {
+  let clock = 0;
+  const scheduler = fakeClock ? new DecodeScheduler(maxInlineMs, () => clock) : new DecodeScheduler(maxInlineMs);
   const paths: Path[] = [];
   let inlineMs = 0;
   let offMs = 0;
-  const inline = () => { paths.push('inline'); if (inlineMs > 0) busyWait(inlineMs); };
+  const inline = () => {
+    paths.push('inline');
+    if (fakeClock) clock += inlineMs;
+    else if (inlineMs > 0) busyWait(inlineMs);
+  };
   const off = async () => {
     paths.push('off');
     // Resolves through the event loop like a decode settled by the decode thread.
-    await new Promise((r) => (offMs > 0 ? setTimeout(r, offMs) : setImmediate(r)));
+    if (fakeClock) {
+      clock += offMs;
+      await new Promise((r) => setImmediate(r));
+    } else {
+      await new Promise((r) => (offMs > 0 ? setTimeout(r, offMs) : setImmediate(r)));
+    }
   };
   return {
     scheduler,
@@ -48,7 +63,6 @@ test('decodes slower than maxInlineMs stay off the JS thread', async () => {
 });
 
 test('inline decodes that become slow move back off the JS thread, and back inline once fast again', async () => {
-  // Bounds far from the fakes' durations, so that a preempted fake on a busy machine changes nothing.
   const h = harness(5);
   await h.runs(6);
   expect(h.paths).toEqual(['off', 'off', 'inline', 'inline', 'inline', 'inline']);
@@ -96,7 +110,7 @@ describe('a stretch of inline decodes yields to the event loop', () => {
   const RUNS = 120; // ≥ 120 ms of blocking work in total: far more than one slice
 
   it(`lets a setImmediate callback run at least every ${INLINE_SLICE_MS} ms of inline work`, async () => {
-    const h = harness(1000);
+    const h = harness(1000, false);
     await h.runs(2); // warm-up, off-thread
     h.setInlineMs(RUN_MS);
     const inlineBefore = () => h.paths.filter((p) => p === 'inline').length;
@@ -133,7 +147,7 @@ describe('a stretch of inline decodes yields to the event loop', () => {
   });
 
   it('does not yield while inline decodes are shorter than a slice in total', async () => {
-    const h = harness(1000);
+    const h = harness(1000, false);
     await h.runs(2);
     let turned = false;
     setImmediate(() => { turned = true; });
