@@ -54,6 +54,7 @@ export async function runNodeLlamaCppJob(spec: JobSpec): Promise<JobResult> {
       await timedEvaluate(seq, [bos], spec.strategyTokens, sampling);
 
       const prompt = promptTokenIds(spec.promptTokens, spec.vocabSize, spec.seed);
+      await timedEvaluate(seq, prompt, 1, greedy); // untimed first, as in the llama-loom job
       const ttftMs = (await timedEvaluate(seq, prompt, 1, greedy)).firstMs;
 
       const strategies: Record<string, StrategyFigures> = {};
