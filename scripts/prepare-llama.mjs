@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -35,59 +35,66 @@ export function bundleCommit() {
   return commit;
 }
 
-/** The patch files, in the order they apply. */
-export function llamaPatches() {
-  if (!existsSync(patchDir)) return [];
-  return readdirSync(patchDir).filter((f) => f.endsWith('.patch')).sort().map((f) => join(patchDir, f));
+/** The patch files in `dir`, in the order they apply. */
+export function llamaPatches(dir = patchDir) {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).filter((f) => f.endsWith('.patch')).sort().map((f) => join(dir, f));
 }
 
-/** One line naming the bundle commit and every patch's content, to tell a stale tree apart. */
+/** One line naming the bundle commit and every patch's name and content, to tell a stale tree apart. */
 function patchStamp(commit, patches) {
   const h = createHash('sha256');
-  for (const p of patches) h.update(p.slice(patchDir.length)).update('\0').update(readFileSync(p)).update('\0');
+  for (const p of patches) h.update(basename(p)).update('\0').update(readFileSync(p)).update('\0');
   return `${commit} ${h.digest('hex')}\n`;
 }
 
-function applyPatches(patches, stamp, quiet) {
+function applyPatches(dir, patches, stamp, quiet) {
   for (const p of patches) {
-    if (!quiet) console.log(`llama-loom: applying ${p.slice(root.length + 1)}`);
+    if (!quiet) console.log(`llama-loom: applying ${basename(dirname(p))}/${basename(p)}`);
     try {
-      git(['apply', '--whitespace=nowarn', p], llamaDir);
+      git(['apply', '--whitespace=nowarn', p], dir);
     } catch (err) {
       throw new Error(`patch ${p} does not apply to llama.cpp ${stamp.slice(0, 12)}: ${String(err.stderr || err.message).trim()}`);
     }
   }
-  writeFileSync(join(llamaDir, PATCH_STAMP), stamp);
+  writeFileSync(join(dir, PATCH_STAMP), stamp);
 }
 
-/** Ensures deps/llama.cpp holds the bundle's commit with our patches applied; returns that commit. */
-export function prepareLlama({ quiet = false } = {}) {
+/**
+ * Ensures `dir` (deps/llama.cpp) holds the bundle's commit with the patches of `patches`
+ * (patches/llama.cpp) applied; returns that commit.
+ */
+export function prepareLlama({ quiet = false, dir = llamaDir, patches: patchesDir = patchDir } = {}) {
   try {
     git(['--version'], root);
   } catch {
     throw new Error('git is required to unpack the llama.cpp sources (apt-get install git / xcode-select --install)');
   }
   const want = bundleCommit();
-  const patches = llamaPatches();
+  const patches = llamaPatches(patchesDir);
   const stamp = patchStamp(want, patches);
-  if (existsSync(join(llamaDir, '.git'))) {
+  if (existsSync(join(dir, '.git'))) {
     let have = '';
-    try { have = git(['rev-parse', 'HEAD'], llamaDir); } catch { /* broken checkout: re-clone */ }
-    if (have === want && existsSync(join(llamaDir, 'include', 'llama.h'))) {
-      const stampPath = join(llamaDir, PATCH_STAMP);
+    try { have = git(['rev-parse', 'HEAD'], dir); } catch { /* broken checkout: re-clone */ }
+    if (have === want && existsSync(join(dir, 'include', 'llama.h'))) {
+      const stampPath = join(dir, PATCH_STAMP);
       if (existsSync(stampPath) && readFileSync(stampPath, 'utf8') === stamp) return want;
-      // Same commit, other patches: reset only the files that differ, so the build stays incremental.
+      // Same commit, other patches: restore only what differs (files a patch added go too), so
+      // the build stays incremental.
       if (!quiet) console.log('llama-loom: re-applying the llama.cpp patches');
-      git(['checkout', '-q', '--', '.'], llamaDir);
-      applyPatches(patches, stamp, quiet);
+      git(['checkout', '-q', '--', '.'], dir);
+      git(['clean', '-fdq'], dir);
+      applyPatches(dir, patches, stamp, quiet);
       return want;
     }
   }
-  if (!quiet) console.log(`llama-loom: unpacking llama.cpp ${want.slice(0, 12)} into deps/llama.cpp`);
-  rmSync(llamaDir, { recursive: true, force: true });
-  mkdirSync(dirname(llamaDir), { recursive: true });
-  execFileSync('git', ['-c', 'advice.detachedHead=false', 'clone', '-q', bundlePath(), llamaDir], { stdio: 'inherit' });
-  applyPatches(patches, stamp, quiet);
+  if (!quiet) console.log(`llama-loom: unpacking llama.cpp ${want.slice(0, 12)} into ${dir === llamaDir ? 'deps/llama.cpp' : dir}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dirname(dir), { recursive: true });
+  // LF line endings whatever the user's core.autocrlf says: the patches are LF, and git apply
+  // would refuse them against a CRLF checkout (Windows).
+  execFileSync('git', ['-c', 'advice.detachedHead=false', 'clone', '-q', '--config', 'core.autocrlf=false', bundlePath(), dir], { stdio: 'inherit' });
+  applyPatches(dir, patches, stamp, quiet);
   return want;
 }
 
