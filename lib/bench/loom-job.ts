@@ -14,6 +14,9 @@ function figures(tokens: number, totalMs: number, stepMs: number): StrategyFigur
   return { tokens, tokensPerSecond: totalMs > 0 ? (tokens * 1000) / totalMs : 0, stepMs };
 }
 
+/** Models whose steps are shorter than this get three warm-up passes (a compile stall would show). */
+const SHORT_STEP_MS = 5;
+
 /** Greedy / sampling / beam search through `generate()`, from a one-token (BOS) prompt. */
 async function viaGenerate(ctx: Context, bos: number, maxNewTokens: number, options: Parameters<typeof generate>[2]): Promise<StrategyFigures> {
   const t0 = performance.now();
@@ -59,17 +62,28 @@ export async function runLoomJob(spec: JobSpec): Promise<JobResult> {
       let fixed = spec.seed;
       const nextFixed = () => (fixed = (fixed * 1103515245 + 12345) >>> 0) % (V - 3) + 3;
 
-      // Warm-up: V8 optimises the decoding paths on synthetic rows (no decode needed), then one
-      // real run of each strategy at full length. Shorter real warm-ups left V8 compiling the
-      // generation paths during the timed run: on two cores its compiler threads preempted a
-      // ggml worker, and the first 48-step beam search of a process saw 3–5 ms decodes among
-      // ~1 ms ones (2.0 ms per step against 1.0–1.2 in the runs after it). A long-running
-      // process is past that after its first generations; this measures that steady state.
+      const runs: Record<(typeof LOOM_STRATEGIES)[number], () => Promise<StrategyFigures>> = {
+        'greedy': () => viaGenerate(ctx, bos, spec.genTokens, {}),
+        'sampling': () => viaGenerate(ctx, bos, spec.strategyTokens, sampling),
+        'native-chain': () => decodeLoop(ctx, bos, spec.strategyTokens, () => native.sample(ctx, -1)),
+        'beam-4': () => viaGenerate(ctx, bos, spec.strategyTokens, { numBeams: 4 }),
+        'decode-only': () => decodeLoop(ctx, bos, spec.genTokens, nextFixed),
+      };
+
+      // Warm-up: V8 optimises the decoding paths on synthetic rows (no decode needed), then every
+      // timed run once, untimed, at its full length; where steps are short, three times. Shorter
+      // warm-ups left V8 compiling during the timed runs, and on two cores its compiler thread
+      // takes a core from a ggml worker: a first 48-step beam search had 3–5 ms decodes among ~1 ms
+      // ones, and the async generation path (ContextBackend.advance, decodeSinglePath,
+      // decodePrepared: 24–64 ms of compiling each, --trace-opt) is only compiled after several
+      // hundred steps, slowing the 4 M model's generations it overlapped by 30–60 %. A long-running
+      // process is past all that after its first generations; this measures that steady state.
       await warmUpDecoding(V, [{}, sampling, { numBeams: 4 }]);
-      await viaGenerate(ctx, bos, spec.strategyTokens, {});
-      await viaGenerate(ctx, bos, spec.strategyTokens, sampling);
-      await viaGenerate(ctx, bos, spec.strategyTokens, { numBeams: 4 });
-      await decodeLoop(ctx, bos, spec.strategyTokens, () => native.sample(ctx, -1));
+      const warmGreedy = await runs.greedy();
+      const passes = warmGreedy.stepMs < SHORT_STEP_MS ? 3 : 1;
+      for (let pass = 0; pass < passes; pass++) {
+        for (const id of LOOM_STRATEGIES) if (pass > 0 || id !== 'greedy') await runs[id]();
+      }
 
       // Prompt → first token. Evaluated once untimed first, as llama-bench's warm-up does: the first
       // full batch faults in the compute buffers sized for it (~50 ms of page faults on the 134 M
@@ -83,13 +97,6 @@ export async function runLoomJob(spec: JobSpec): Promise<JobResult> {
       });
       const ttftMs = (first || performance.now()) - p0;
 
-      const runs: Record<(typeof LOOM_STRATEGIES)[number], () => Promise<StrategyFigures>> = {
-        'greedy': () => viaGenerate(ctx, bos, spec.genTokens, {}),
-        'sampling': () => viaGenerate(ctx, bos, spec.strategyTokens, sampling),
-        'native-chain': () => decodeLoop(ctx, bos, spec.strategyTokens, () => native.sample(ctx, -1)),
-        'beam-4': () => viaGenerate(ctx, bos, spec.strategyTokens, { numBeams: 4 }),
-        'decode-only': () => decodeLoop(ctx, bos, spec.genTokens, nextFixed),
-      };
       const copiedBefore = ctx.logitsBytesCopied;
       const strategies: Record<string, StrategyFigures> = {};
       let loopDelay = { p50Ms: NaN, p99Ms: NaN, maxMs: NaN };
