@@ -254,7 +254,10 @@ void ContextWrap::PrepareBatch(const Napi::CallbackInfo& info) {
   const int32_t* s = seq.Data();
   const uint8_t* o = outputs.Data();
   llama_batch& b = *batch_;
-  std::vector<int32_t> rows;
+  // Filled aside and swapped in only once the whole batch is valid: a rejected batch leaves the
+  // last decode's rows (and logits) readable. Both vectors keep their capacity: no allocation per token.
+  std::vector<int32_t>& rows = next_rows_;
+  rows.clear();
   for (size_t i = 0; i < n; i++) {
     if (t[i] < 0 || t[i] >= n_vocab_) {
       ThrowCoded(env, "INVALID_BATCH", "token " + std::to_string(t[i]) + " at batch index " + std::to_string(i) +
@@ -278,7 +281,7 @@ void ContextWrap::PrepareBatch(const Napi::CallbackInfo& info) {
   b.n_tokens = static_cast<int32_t>(n);
 
   DetachViews();  // llama.cpp overwrites (or reallocates) the output buffer during this decode
-  output_rows_ = std::move(rows);
+  output_rows_.swap(rows);
   StageViews(env);
 }
 

@@ -104,6 +104,7 @@ class ContextWrap : public Napi::ObjectWrap<ContextWrap> {
 
   // Outputs of the last successful decode: batch indices whose logits exist, in order.
   std::vector<int32_t> output_rows_;
+  std::vector<int32_t> next_rows_;  // PrepareBatch's scratch (see there)
   // Views handed out since the last decode (zero-copy: external buffers to detach).
   std::vector<Napi::Reference<Napi::ArrayBuffer>> views_;
   // One cached view per output row of the last decode, so repeated logits(row) calls are free.
