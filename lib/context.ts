@@ -193,19 +193,19 @@ export class Context {
    */
   decodeStep(args: [Int32Array, Int32Array, Int32Array, Uint8Array]): Promise<void> {
     if (!this.scheduler.enabled) return this.decodePrepared(args);
-    return this.scheduler.run(
-      () => {
-        if (this.disposedFlag) throw new LoomError('DISPOSED', 'the context has been disposed');
-        try {
-          this.handle.decodeSync(args[0], args[1], args[2], args[3]);
-        } catch (err) {
-          throw nativeError(err, 'decode');
-        } finally {
-          this.armIdlePause();
-        }
-      },
-      () => this.decodePrepared(args),
-    );
+    return this.scheduler.run(() => this.decodeInline(args), () => this.decodePrepared(args));
+  }
+
+  /** {@link decodePrepared} on the JS thread (see `inlineDecodeMs`). */
+  private decodeInline([tokens, positions, seqIds, outputs]: [Int32Array, Int32Array, Int32Array, Uint8Array]): void {
+    const handle = this.checked();
+    try {
+      handle.decodeSync(tokens, positions, seqIds, outputs);
+    } catch (err) {
+      throw nativeError(err, 'decode');
+    } finally {
+      this.armIdlePause();
+    }
   }
 
   /** @internal validates a {@link Batch} into the four arrays the addon takes. */
