@@ -4,10 +4,6 @@
 #include <cstdlib>
 #include <unordered_map>
 
-#if defined(__linux__) || defined(__APPLE__)
-#include <pthread.h>
-#endif
-
 namespace loom {
 
 namespace {
@@ -49,16 +45,6 @@ Napi::Error DecodeError(Napi::Env env, int32_t rc, bool disposed) {
 }
 
 bool ProcessExiting() { return g_exiting.load(std::memory_order_relaxed); }
-
-void NameThisThread(const char* name) {
-#if defined(__linux__)
-  pthread_setname_np(pthread_self(), name);
-#elif defined(__APPLE__)
-  pthread_setname_np(name);
-#else
-  (void)name;
-#endif
-}
 
 DecodeThread* DecodeThreadFor(Napi::Env env, const void* owner) {
   static std::once_flag at_exit;

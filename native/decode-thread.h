@@ -8,14 +8,12 @@
 #include <thread>
 
 #include "context.h"
+#include "thread-name.h"
 
 namespace loom {
 
 // True once exit() has begun: decodes stop early and their results are dropped.
 bool ProcessExiting();
-
-// Names the calling thread (at most 15 characters; a no-op where unsupported).
-void NameThisThread(const char* name);
 
 // Every decode of a context runs on that context's own thread, which hands the result straight
 // back to the JS thread. (The libuv pool would run successive decodes on whichever of its threads

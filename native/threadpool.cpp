@@ -6,10 +6,7 @@
 #include <unordered_map>
 
 #include "ggml-cpu.h"
-
-#if defined(__linux__)
-#include <sys/prctl.h>
-#endif
+#include "thread-name.h"
 
 namespace loom {
 
@@ -26,18 +23,13 @@ ggml_threadpool_t NewPool(int threads) {
   // How long idle workers poll for the next graph before they park (0-100, ggml's default 50).
   if (const char* v = std::getenv("LLAMA_LOOM_THREADPOOL_POLL")) p.poll = static_cast<uint32_t>(std::min(100, std::max(0, std::atoi(v))));
   p.paused = true;  // workers park until the first decode instead of spinning from birth
-#if defined(__linux__)
-  // Threads inherit their creator's name: naming this thread while ggml creates its workers
-  // makes them show up as loom-ggml in top, perf and /proc (tests measure their CPU time).
-  char creator[16] = {0};
-  prctl(PR_GET_NAME, creator, 0, 0, 0);
-  prctl(PR_SET_NAME, "loom-ggml", 0, 0, 0);
+  // On Linux threads inherit their creator's name: naming this thread while ggml creates its
+  // workers makes them show up as loom-ggml in top, perf and /proc (tests measure their CPU time).
+  const std::string creator = ThisThreadName();
+  NameThisThread("loom-ggml");
   ggml_threadpool_t pool = ggml_threadpool_new(&p);
-  prctl(PR_SET_NAME, creator, 0, 0, 0);
+  NameThisThread(creator.c_str());
   return pool;
-#else
-  return ggml_threadpool_new(&p);
-#endif
 }
 
 void FreePools(Pools& p) {
