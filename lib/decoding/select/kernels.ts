@@ -180,6 +180,9 @@ export class RowKernels {
   lastLogSumExp = -Infinity;
   /** The threshold {@link collectTop} settled on: every entry left out is below it. */
   lastThreshold = -Infinity;
+  /** The last k a cut was searched for, and how far below the row maximum it ended. */
+  private cutHintK = -1;
+  private cutHintDelta = 8;
 
   /**
    * Beam search's candidate pass over one row, staged once: writes to `out` the indices (in index
@@ -192,7 +195,7 @@ export class RowKernels {
   collectTop(row: Float32Array, k: number, out: Int32Array): number {
     const padded = this.stage(row);
     const max = this.x.max(REGIONS, padded);
-    const count = this.collectStaged(padded, max, k, out);
+    const count = this.collectStaged(padded, max, k, out, true);
     // Last: the exponentials overwrite the staged row.
     this.lastLogSumExp = max === Infinity || max === -Infinity ? max : this.stagedLogSumExp(padded, max);
     return count;
@@ -210,7 +213,8 @@ export class RowKernels {
     return this.collectStaged(padded, this.x.max(REGIONS, padded), k, out);
   }
 
-  private collectStaged(padded: number, max: number, k: number, out: Int32Array): number {
+  /** `hinted`: start from, and update, the last cut's distance (whole rows of a generation). */
+  private collectStaged(padded: number, max: number, k: number, out: Int32Array, hinted = false): number {
     this.lastThreshold = -Infinity;
     if (max === Infinity) return -1;
     if (max === -Infinity) return 0;
@@ -221,7 +225,9 @@ export class RowKernels {
     // widen, more than `target` -> narrow; a few passes are cheaper than collecting and ranking
     // hundreds of entries. Any threshold whose count lies in [k, cap] will do in the end.
     const target = Math.min(cap, Math.max(4 * k, 64));
-    let delta = 8;
+    // Start from the distance that worked last time for this k: successive rows of a generation
+    // have much the same shape, so the first pass usually lands in [k, target].
+    let delta = hinted && k === this.cutHintK ? this.cutHintDelta : 8;
     let tooFew = 0;
     let tooMany = Infinity;
     let threshold = NaN;
@@ -240,6 +246,10 @@ export class RowKernels {
     }
     if (threshold !== threshold) return -1; // every cut with k entries holds more than `out` fits (a wide tie)
     this.lastThreshold = threshold;
+    if (hinted && threshold > -FLOAT32_MAX) {
+      this.cutHintK = k;
+      this.cutHintDelta = max - threshold;
+    }
     const count = this.x.collectAtLeast(REGIONS, padded, threshold, c, cap);
     const src = this.heapI32;
     for (let i = 0, j = c / 4; i < count; i++, j++) out[i] = src[j]!;

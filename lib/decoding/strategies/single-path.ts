@@ -2,6 +2,7 @@ import { abortError } from '../../errors.js';
 import { rowKernels } from '../select/kernels.js';
 import { argmax, logSumExp, rowLogSumExp } from '../select/row-stats.js';
 import { sampleFromScores } from '../select/sample.js';
+import { NEEDS_FULL_ROW, SparseSamplingTail } from '../select/sparse-tail.js';
 import { StopStringMatcher, type StopMatch } from '../stop-strings.js';
 import type { DecodedSequence, DecodingResult, FinishReason } from '../result.js';
 import { isEos, type StrategyContext } from './context.js';
@@ -29,6 +30,8 @@ export async function decodeSinglePath(ctx: StrategyContext): Promise<DecodingRe
   const simd = rowKernels();
   const scratch = new Float32Array(V);
   const weights = new Float32Array(V);
+  // Sampling through top-k needs only the candidates, not whole-row passes per processor.
+  const sparse = cfg.doSample ? SparseSamplingTail.from(processors, simd) : null;
   const paths: Path[] = [];
   for (let s = 0; s < count; s++) {
     const ids = new Int32Array(prompt.length + cfg.maxNewTokens);
@@ -72,13 +75,18 @@ export async function decodeSinglePath(ctx: StrategyContext): Promise<DecodingRe
           lse = logSumExp(row, max === max ? max : -Infinity);
         }
       } else {
-        lse = rowLogSumExp(row);
-        let scores = row;
-        if (processors.length > 0) {
-          scratch.set(row);
-          scores = processors.process(p.ids.subarray(0, p.length), scratch);
+        token = sparse ? sparse.sample(row, p.ids.subarray(0, p.length), rng) : NEEDS_FULL_ROW;
+        if (token !== NEEDS_FULL_ROW) {
+          lse = sparse!.lastLogSumExp;
+        } else {
+          lse = rowLogSumExp(row);
+          let scores = row;
+          if (processors.length > 0) {
+            scratch.set(row);
+            scores = processors.process(p.ids.subarray(0, p.length), scratch);
+          }
+          token = cfg.doSample ? sampleFromScores(scores, rng, weights) : argmax(scores);
         }
-        token = cfg.doSample ? sampleFromScores(scores, rng, weights) : argmax(scores);
       }
       if (token < 0) token = argmax(row); // every token filtered: fall back to the raw best
       p.logprobs[p.length - prompt.length] = row[token]! - lse;

@@ -1,0 +1,126 @@
+import type { Xoshiro128 } from '../prng.js';
+import { MinPProcessor } from '../processors/min-p.js';
+import type { LogitsProcessorList } from '../processors/processor.js';
+import { TemperatureProcessor } from '../processors/temperature.js';
+import { TopKProcessor } from '../processors/top-k.js';
+import { TopPProcessor } from '../processors/top-p.js';
+import { COLLECT_CAPACITY, type RowKernels } from './kernels.js';
+import { sampleFromScores } from './sample.js';
+import { TopKHeap } from './top-k-heap.js';
+
+/** What {@link SparseSamplingTail.sample} returns when the caller must process the whole row. */
+export const NEEDS_FULL_ROW = -2;
+
+/** The largest top-k the sparse path takes: its candidates then stay a few hundred entries. */
+const MAX_SPARSE_TOP_K = 1024;
+
+/**
+ * Sampling with the usual filter chain — [temperature] → top-k → [top-p] → [min-p], as
+ * `buildLogitsProcessors` orders it with no penalties or user processors — on the top-k candidates
+ * only. Once top-k has run, every other entry is -Infinity and carries no probability mass, so the
+ * same processors run on a compact row of the candidates (in token order, so ties break the same
+ * way) keep the same tokens with the same probabilities, and the draw comes from the same
+ * distribution. One pass over the vocabulary finds the candidates and the raw log-sum-exp the
+ * returned log-probabilities need, instead of the full-row passes of each processor and of the
+ * draw (five or six at a 32 k vocabulary).
+ *
+ * Exactness: the candidates are every entry at or above a threshold that at least k entries
+ * reach; those left out are below it. Temperature divides by T (a monotone float32 operation), so
+ * a left-out entry scores at most threshold / T, and when that is strictly below the k-th
+ * candidate's score / T none of them can tie into the top k. Otherwise (and for a row the SIMD
+ * kernels cannot cut, such as one holding +Infinity) {@link sample} asks for the full-row path.
+ * The draw inverts the cumulative sum over the compact row, so for the same seed it can pick a
+ * different token than the full-row path where the two sums round differently: both are draws
+ * from the same distribution, and the same seed still gives the same text.
+ */
+export class SparseSamplingTail {
+  private readonly temperature: number;
+  private readonly k: number;
+  private readonly collected = new Int32Array(COLLECT_CAPACITY);
+  private readonly compact = new Float32Array(COLLECT_CAPACITY);
+  private readonly weights = new Float32Array(COLLECT_CAPACITY);
+  private readonly heap: TopKHeap;
+  private count = 0;
+  /** log Σ exp of the last row {@link sample} took (the raw row's, for log-probabilities). */
+  lastLogSumExp = -Infinity;
+
+  private constructor(
+    private readonly simd: RowKernels,
+    private readonly processors: LogitsProcessorList,
+    temperature: number,
+    k: number,
+  ) {
+    this.temperature = temperature;
+    this.k = k;
+    this.heap = new TopKHeap(k);
+  }
+
+  /**
+   * The sparse path for `processors`, or null where it does not apply: without the SIMD kernels,
+   * without a top-k (or with k above 1024), or with any processor other than temperature before
+   * top-k and top-p / min-p after it.
+   */
+  static from(processors: LogitsProcessorList, simd: RowKernels | null): SparseSamplingTail | null {
+    if (!simd) return null;
+    const list = processors.processors;
+    let i = 0;
+    let temperature = 1;
+    if (list[i] instanceof TemperatureProcessor) temperature = Math.fround((list[i++] as TemperatureProcessor).temperature);
+    const topK = list[i++];
+    if (!(topK instanceof TopKProcessor) || topK.topK > MAX_SPARSE_TOP_K) return null;
+    for (; i < list.length; i++) {
+      if (!(list[i] instanceof TopPProcessor) && !(list[i] instanceof MinPProcessor)) return null;
+    }
+    return new SparseSamplingTail(simd, processors, temperature, topK.topK);
+  }
+
+  /**
+   * Runs the processors on `row`'s candidates (raw logits, left unchanged): afterwards
+   * {@link tokens} and {@link scores} hold the candidates' token ids (ascending) and processed
+   * scores, -Infinity where filtered. Returns how many, or {@link NEEDS_FULL_ROW}.
+   */
+  process(row: Float32Array, inputIds: Int32Array): number {
+    const simd = this.simd;
+    const m = simd.collectTop(row, this.k, this.collected);
+    this.lastLogSumExp = simd.lastLogSumExp;
+    this.count = 0;
+    if (m < 0) return NEEDS_FULL_ROW;
+    const idx = this.collected;
+    if (m >= this.k) {
+      // The k-th largest raw candidate; scaling is monotone, so its scaled value is the k-th score.
+      const heap = this.heap;
+      heap.reset(this.k);
+      for (let j = 0; j < m; j++) heap.push(row[idx[j]!]!, idx[j]!);
+      const t = this.temperature;
+      if (!(Math.fround(simd.lastThreshold / t) < Math.fround(heap.minValue() / t))) return NEEDS_FULL_ROW;
+    }
+    // Fewer than k candidates means fewer than k finite entries: the compact row holds them all.
+    const compact = this.compact.subarray(0, m);
+    for (let j = 0; j < m; j++) compact[j] = row[idx[j]!]!;
+    const out = this.processors.process(inputIds, compact);
+    if (out !== compact) compact.set(out);
+    this.count = m;
+    return m;
+  }
+
+  /** Token ids of the candidates {@link process} last kept track of. */
+  get tokens(): Int32Array {
+    return this.collected.subarray(0, this.count);
+  }
+
+  /** Their processed scores. */
+  get scores(): Float32Array {
+    return this.compact.subarray(0, this.count);
+  }
+
+  /**
+   * Draws the next token from `row` (raw logits, left unchanged). Returns the token, -1 when every
+   * entry is filtered (the caller falls back as for the full row), or {@link NEEDS_FULL_ROW}.
+   */
+  sample(row: Float32Array, inputIds: Int32Array, rng: Xoshiro128): number {
+    const m = this.process(row, inputIds);
+    if (m === NEEDS_FULL_ROW) return m;
+    const j = sampleFromScores(this.compact.subarray(0, m), rng, this.weights);
+    return j < 0 ? -1 : this.collected[j]!;
+  }
+}
