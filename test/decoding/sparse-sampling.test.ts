@@ -94,6 +94,23 @@ function lmRow(V: number, seed: number, tie?: { at: number; width: number }): Fl
     }
   });
 
+  it('hands the processors the same tokens wherever the cut search starts (same seed, same text)', () => {
+    const t = tail({ topK: 40, topP: 0.9, temperature: 0.8 })!;
+    const row = lmRow(8192, 11);
+    t.process(row, Int32Array.of(1));
+    const tokens = [...t.tokens];
+    const scores = [...t.scores];
+    expect(tokens.length).toBeGreaterThanOrEqual(40);
+    // Rows of other spreads move the distance the next search starts from, and with it how many
+    // entries the threshold lets in (50, then 58 to 137 for this row).
+    for (const spread of [0.5, 2, 20, 100]) {
+      t.process(lmRow(8192, 12).map((x) => x * spread), Int32Array.of(1));
+      t.process(row, Int32Array.of(1));
+      expect([...t.tokens]).toEqual(tokens);
+      expect([...t.scores]).toEqual(scores);
+    }
+  });
+
   it('keeps every token tied with the k-th score', () => {
     const row = new Float32Array(5000).fill(-3);
     row[10] = 5;

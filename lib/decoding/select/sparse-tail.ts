@@ -29,9 +29,10 @@ const MAX_SPARSE_TOP_K = 1024;
  * a left-out entry scores at most threshold / T, and when that is strictly below the k-th
  * candidate's score / T none of them can tie into the top k. Otherwise (and for a row the SIMD
  * kernels cannot cut, such as one holding +Infinity) {@link sample} asks for the full-row path.
- * The draw inverts the cumulative sum over the compact row, so for the same seed it can pick a
- * different token than the full-row path where the two sums round differently: both are draws
- * from the same distribution, and the same seed still gives the same text.
+ * The compact row holds exactly the tokens top-k keeps, in token order, whatever the threshold,
+ * so the same seed gives the same text. The draw inverts the cumulative sum over that row, so it
+ * can pick a different token than the full-row path where the two sums round differently: both
+ * are draws from the same distribution.
  */
 export class SparseSamplingTail {
   private readonly temperature: number;
@@ -75,9 +76,9 @@ export class SparseSamplingTail {
   }
 
   /**
-   * Runs the processors on `row`'s candidates (raw logits, left unchanged): afterwards
-   * {@link tokens} and {@link scores} hold the candidates' token ids (ascending) and processed
-   * scores, -Infinity where filtered. Returns how many, or {@link NEEDS_FULL_ROW}.
+   * Runs the processors on the tokens top-k keeps from `row` (raw logits, left unchanged):
+   * afterwards {@link tokens} and {@link scores} hold their ids (ascending) and processed scores,
+   * -Infinity where a later filter removed them. Returns how many, or {@link NEEDS_FULL_ROW}.
    */
   process(row: Float32Array, inputIds: Int32Array): number {
     const simd = this.simd;
@@ -86,21 +87,36 @@ export class SparseSamplingTail {
     this.count = 0;
     if (m < 0) return NEEDS_FULL_ROW;
     const idx = this.collected;
+    const compact = this.compact;
+    let n = m;
     if (m >= this.k) {
       // The k-th largest raw candidate; scaling is monotone, so its scaled value is the k-th score.
       const heap = this.heap;
       heap.reset(this.k);
       for (let j = 0; j < m; j++) heap.push(row[idx[j]!]!, idx[j]!);
       const t = this.temperature;
-      if (!(Math.fround(simd.lastThreshold / t) < Math.fround(heap.minValue() / t))) return NEEDS_FULL_ROW;
+      const kth = Math.fround(heap.minValue() / t);
+      if (!(Math.fround(simd.lastThreshold / t) < kth)) return NEEDS_FULL_ROW;
+      // Keep exactly what top-k keeps. How many more the threshold let in depends on where the
+      // cut search started; the processors' sums must not, or a seed's draws would too.
+      n = 0;
+      for (let j = 0; j < m; j++) {
+        const i = idx[j]!;
+        const x = row[i]!;
+        if (Math.fround(x / t) >= kth) {
+          idx[n] = i;
+          compact[n++] = x;
+        }
+      }
+    } else {
+      // Fewer than k candidates means fewer than k finite entries: the compact row holds them all.
+      for (let j = 0; j < m; j++) compact[j] = row[idx[j]!]!;
     }
-    // Fewer than k candidates means fewer than k finite entries: the compact row holds them all.
-    const compact = this.compact.subarray(0, m);
-    for (let j = 0; j < m; j++) compact[j] = row[idx[j]!]!;
-    const out = this.processors.process(inputIds, compact);
-    if (out !== compact) compact.set(out);
-    this.count = m;
-    return m;
+    const scores = compact.subarray(0, n);
+    const out = this.processors.process(inputIds, scores);
+    if (out !== scores) scores.set(out);
+    this.count = n;
+    return n;
   }
 
   /** Token ids of the candidates {@link process} last kept track of. */
@@ -118,9 +134,9 @@ export class SparseSamplingTail {
    * entry is filtered (the caller falls back as for the full row), or {@link NEEDS_FULL_ROW}.
    */
   sample(row: Float32Array, inputIds: Int32Array, rng: Xoshiro128): number {
-    const m = this.process(row, inputIds);
-    if (m === NEEDS_FULL_ROW) return m;
-    const j = sampleFromScores(this.compact.subarray(0, m), rng, this.weights);
+    const n = this.process(row, inputIds);
+    if (n === NEEDS_FULL_ROW) return n;
+    const j = sampleFromScores(this.compact.subarray(0, n), rng, this.weights);
     return j < 0 ? -1 : this.collected[j]!;
   }
 }
