@@ -190,12 +190,14 @@ export class RowKernels {
    * finite entry, when fewer exist) and few enough to fit `out`; returns their count, leaves the
    * threshold in {@link lastThreshold} and log Σ exp(row) in {@link lastLogSumExp}. Returns -1
    * (nothing collected) for a row whose maximum is +Infinity or whose ties are too wide to fit
-   * `out`; the caller then scans the row itself.
+   * `out`; the caller then scans the row itself. `hinted` starts the threshold search where the
+   * last hinted search for this k ended (fewer counting passes), so which entries past the k-th
+   * are collected then depends on earlier calls: only for callers whose result does not.
    */
-  collectTop(row: Float32Array, k: number, out: Int32Array): number {
+  collectTop(row: Float32Array, k: number, out: Int32Array, hinted = false): number {
     const padded = this.stage(row);
     const max = this.x.max(REGIONS, padded);
-    const count = this.collectStaged(padded, max, k, out, true);
+    const count = this.collectStaged(padded, max, k, out, hinted);
     // Last: the exponentials overwrite the staged row.
     this.lastLogSumExp = max === Infinity || max === -Infinity ? max : this.stagedLogSumExp(padded, max);
     return count;

@@ -82,7 +82,7 @@ export class SparseSamplingTail {
    */
   process(row: Float32Array, inputIds: Int32Array): number {
     const simd = this.simd;
-    const m = simd.collectTop(row, this.k, this.collected);
+    const m = simd.collectTop(row, this.k, this.collected, true);
     this.lastLogSumExp = simd.lastLogSumExp;
     this.count = 0;
     if (m < 0) return NEEDS_FULL_ROW;
