@@ -2,7 +2,7 @@
 // seeds behave as their definitions require.
 import { generate, loadModel, stream, type Model } from '../../lib/index.js';
 import { fixturePath, type FixtureName } from '../helpers/fixtures.js';
-import { referenceGreedy } from '../helpers/reference.js';
+import { referenceGreedy, referenceLogits } from '../helpers/reference.js';
 
 const PROMPT = 'Once upon a time';
 const models = new Map<FixtureName, { model: Model; path: string }>();
@@ -49,6 +49,28 @@ describe('strategies through the addon', () => {
     expect(beam4.score!).toBeGreaterThanOrEqual(sum(greedy.logprobs) - 1e-3);
     for (let i = 1; i < 4; i++) expect(beam4.sequences[i]!.score!).toBeLessThanOrEqual(beam4.sequences[i - 1]!.score!);
   });
+
+  it.each(['tiny-f32', 'spm32k-f16'] as const)(
+    'every beam\'s log-probs are what llama.cpp gives its tokens decoded alone (%s): forks and frees keep each beam\'s KV cells right',
+    async (name) => {
+      const { model, path } = await open(name);
+      const prompt = model.tokenize(PROMPT);
+      const res = await generate(model, prompt, { ...base, maxNewTokens: 20, numBeams: 4, numReturnSequences: 4, earlyStopping: 'never', eosTokenIds: [] });
+      expect(res.sequences).toHaveLength(4);
+      for (const seq of res.sequences) {
+        const ids = [...prompt, ...seq.tokens];
+        const rows = referenceLogits(path, ids.slice(0, -1), model.vocabSize, 2, 256);
+        for (let j = 0; j < seq.tokens.length; j++) {
+          const row = rows[prompt.length - 1 + j]!;
+          let max = -Infinity;
+          for (const x of row) max = Math.max(max, x);
+          let total = 0;
+          for (const x of row) total += Math.exp(x - max);
+          expect(Math.abs(seq.logprobs[j]! - (row[seq.tokens[j]!]! - max - Math.log(total)))).toBeLessThan(2e-3);
+        }
+      }
+    },
+  );
 
   it('top-k 1 sampling equals greedy; a seed reproduces its text', async () => {
     const { model } = await open('tiny-f32');
