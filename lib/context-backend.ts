@@ -3,10 +3,34 @@ import type { Context } from './context.js';
 import { LoomError } from './errors.js';
 
 /**
+ * One KV cell in the tree of decoded tokens: every sequence descending from it holds that cell.
+ * The prompt's cells form the root.
+ */
+interface CellNode {
+  parent: CellNode | null;
+  /** Cells from position 0 up to and including this one. */
+  depth: number;
+}
+
+/** How many leading cells two sequences share: the depth of their last common node. */
+function sharedDepth(a: CellNode, b: CellNode): number {
+  while (a.depth > b.depth) a = a.parent!;
+  while (b.depth > a.depth) b = b.parent!;
+  while (a !== b) {
+    a = a.parent!;
+    b = b.parent!;
+  }
+  return a.depth;
+}
+
+/**
  * {@link StepBackend} over a llama.cpp context: each live sequence (beam or parallel sample) is
  * one KV sequence, and every step is ONE batched decode. A parent's first child keeps the parent's
  * KV sequence; further children fork it with a sequence copy, which in the unified KV cache shares
- * cells rather than copying tensors; sequences nobody continues are freed.
+ * cells rather than copying tensors; sequences nobody continues are freed. A fork lands in a
+ * sequence that has just ended where there is one: both descend from a common prefix whose cells
+ * they already share, so only the cells after it are dropped and copied (each cell touched costs
+ * llama.cpp a position-map update).
  */
 export class ContextBackend implements StepBackend {
   readonly vocabSize: number;
@@ -16,6 +40,10 @@ export class ContextBackend implements StepBackend {
   /** Next position (= tokens cached) per KV sequence id. */
   private readonly nextPos: Int32Array;
   private readonly free: number[] = [];
+  /** Sequences whose beam ended this step, until a fork reuses them or they are freed. */
+  private readonly ended: number[] = [];
+  /** Per KV sequence id: the node of its last cell (null while free). */
+  private readonly head: (CellNode | null)[];
   private readonly maxLive: number;
   // Reused batch buffers: no allocation per step beyond the views the addon returns.
   private readonly bTokens: Int32Array;
@@ -39,6 +67,7 @@ export class ContextBackend implements StepBackend {
     this.live = new Int32Array(maxLive);
     this.nextLive = new Int32Array(maxLive);
     this.nextPos = new Int32Array(context.sequences);
+    this.head = new Array<CellNode | null>(context.sequences).fill(null);
     this.bTokens = new Int32Array(maxLive);
     this.bPos = new Int32Array(maxLive);
     this.bSeq = new Int32Array(maxLive);
@@ -65,6 +94,8 @@ export class ContextBackend implements StepBackend {
     this.live[0] = 0;
     this.liveCount = 1;
     this.nextPos[0] = promptIds.length;
+    this.head.fill(null);
+    this.head[0] = { parent: null, depth: promptIds.length };
     return row;
   }
 
@@ -81,15 +112,10 @@ export class ContextBackend implements StepBackend {
       if (p < 0 || p >= this.liveCount) throw new RangeError(`parents[${i}] must be a live sequence index in [0, ${this.liveCount}); received ${p}`);
       hasChild[p] = 1;
     }
-    // Free the sequences nobody continues first, so their ids can host forks.
-    for (let p = 0; p < this.liveCount; p++) {
-      if (!hasChild[p]) {
-        const seq = this.live[p]!;
-        ctx.removeTokens(seq, 0, -1);
-        this.nextPos[seq] = 0;
-        this.free.push(seq);
-      }
-    }
+    // Sequences nobody continues can host this step's forks.
+    const ended = this.ended;
+    ended.length = 0;
+    for (let p = 0; p < this.liveCount; p++) if (!hasChild[p]) ended.push(this.live[p]!);
     const claimed = hasChild; // reuse: 1 = parent's own sequence not yet taken by a child
     for (let i = 0; i < n; i++) {
       const p = parents[i]!;
@@ -99,11 +125,20 @@ export class ContextBackend implements StepBackend {
         claimed[p] = 2;
         seq = parentSeq;
       } else {
-        const f = this.free.pop();
-        if (f === undefined) throw new LoomError('INTERNAL', 'no free KV sequence for a fork');
-        seq = f;
-        ctx.copySequence(parentSeq, seq, 0, -1);
+        const reuse = ended.pop();
+        let from = 0;
+        if (reuse !== undefined) {
+          seq = reuse;
+          from = sharedDepth(this.head[seq]!, this.head[parentSeq]!);
+          ctx.removeTokens(seq, from, -1);
+        } else {
+          const f = this.free.pop();
+          if (f === undefined) throw new LoomError('INTERNAL', 'no free KV sequence for a fork');
+          seq = f;
+        }
+        ctx.copySequence(parentSeq, seq, from, -1);
         this.nextPos[seq] = this.nextPos[parentSeq]!;
+        this.head[seq] = this.head[parentSeq]!;
       }
       this.nextLive[i] = seq;
       this.bTokens[i] = tokens[i]!;
@@ -117,7 +152,18 @@ export class ContextBackend implements StepBackend {
       }
       this.bPos[i] = pos;
     }
-    for (let i = 0; i < n; i++) this.nextPos[this.nextLive[i]!]! += 1;
+    for (const seq of ended) {
+      ctx.removeTokens(seq, 0, -1);
+      this.nextPos[seq] = 0;
+      this.head[seq] = null;
+      this.free.push(seq);
+    }
+    // Each child's token gets a cell of its own below the node its sequence ended on.
+    for (let i = 0; i < n; i++) {
+      const seq = this.nextLive[i]!;
+      this.nextPos[seq]! += 1;
+      this.head[seq] = { parent: this.head[seq]!, depth: this.nextPos[seq]! };
+    }
     const t0 = performance.now();
     await ctx.decodeStep(this.batchViews[n]!);
     this.decodeMs += performance.now() - t0;
