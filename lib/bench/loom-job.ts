@@ -8,7 +8,7 @@ import { withLoopDelay } from './loop-delay.js';
 import { warmUpDecoding } from './synthetic.js';
 
 /** Strategy ids llama-loom reports, in their default order. */
-export const LOOM_STRATEGIES = ['greedy', 'sampling', 'native-chain', 'beam-4', 'decode-only'] as const;
+export const LOOM_STRATEGIES = ['greedy', 'greedy-short', 'sampling', 'native-chain', 'beam-4', 'decode-only'] as const;
 
 function figures(tokens: number, totalMs: number, stepMs: number): StrategyFigures {
   return { tokens, tokensPerSecond: totalMs > 0 ? (tokens * 1000) / totalMs : 0, stepMs };
@@ -64,6 +64,9 @@ export async function runLoomJob(spec: JobSpec): Promise<JobResult> {
 
       const runs: Record<(typeof LOOM_STRATEGIES)[number], () => Promise<StrategyFigures>> = {
         'greedy': () => viaGenerate(ctx, bos, spec.genTokens, {}),
+        // Greedy over the other strategies' length: a step's attention grows with the context, so
+        // beam-4's step is compared with greedy steps at the same positions.
+        'greedy-short': () => viaGenerate(ctx, bos, spec.strategyTokens, {}),
         'sampling': () => viaGenerate(ctx, bos, spec.strategyTokens, sampling),
         'native-chain': () => decodeLoop(ctx, bos, spec.strategyTokens, () => native.sample(ctx, -1)),
         'beam-4': () => viaGenerate(ctx, bos, spec.strategyTokens, { numBeams: 4 }),

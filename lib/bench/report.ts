@@ -51,7 +51,7 @@ export function formatModel(m: ModelResult): string {
   }
   if (m.llamaLoom) {
     if (isFailed(m.llamaLoom)) notes.push(`llama-loom: ${m.llamaLoom.error}`);
-    else rows.push(...jobRows('llama-loom', m.llamaLoom.summary, ['greedy', 'sampling', 'native-chain', 'beam-4', 'decode-only']));
+    else rows.push(...jobRows('llama-loom', m.llamaLoom.summary, ['greedy', 'greedy-short', 'sampling', 'native-chain', 'beam-4', 'decode-only']));
   }
   const extra: string[] = [`tg ceiling (copy bandwidth ÷ ${(m.fileBytes / 1e6).toFixed(1)} MB): ${m.tgCeilingTokensPerSecond.toFixed(1)} t/s`];
   for (const [name, r] of [['node-llama-cpp', m.nodeLlamaCpp], ['llama-loom', m.llamaLoom]] as const) {

@@ -81,7 +81,7 @@ describe('quick benchmark', () => {
     expect(m.tgCeilingTokensPerSecond).toBeGreaterThan(0);
     if (!m.llamaLoom || isFailed(m.llamaLoom)) throw new Error(`llama-loom failed: ${JSON.stringify(m.llamaLoom)}`);
     const run = m.llamaLoom.runs[0]!;
-    expect(Object.keys(run.strategies).sort()).toEqual(['beam-4', 'decode-only', 'greedy', 'native-chain', 'sampling']);
+    expect(Object.keys(run.strategies).sort()).toEqual(['beam-4', 'decode-only', 'greedy', 'greedy-short', 'native-chain', 'sampling']);
     expect(run.strategies['decode-only']!.tokens).toBe(m.genTokens);
     expect(run.strategies['native-chain']!.tokens).toBe(m.strategyTokens);
     // Zero-copy logits: nothing was copied into JS memory while generating.
