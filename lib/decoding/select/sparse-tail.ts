@@ -1,6 +1,6 @@
 import type { Xoshiro128 } from '../prng.js';
 import { MinPProcessor } from '../processors/min-p.js';
-import type { LogitsProcessorList } from '../processors/processor.js';
+import { LogitsProcessorList } from '../processors/processor.js';
 import { TemperatureProcessor } from '../processors/temperature.js';
 import { TopKProcessor } from '../processors/top-k.js';
 import { TopPProcessor } from '../processors/top-p.js';
@@ -41,19 +41,23 @@ export class SparseSamplingTail {
   private readonly compact = new Float32Array(COLLECT_CAPACITY);
   private readonly weights = new Float32Array(COLLECT_CAPACITY);
   private readonly heap: TopKHeap;
-  private count = 0;
+  /** The chain without its top-k, which the candidates already are. */
+  private readonly rest: LogitsProcessorList;
+  /** The compact row {@link process} last filled. */
+  private last = new Float32Array(0);
   /** log Σ exp of the last row {@link sample} took (the raw row's, for log-probabilities). */
   lastLogSumExp = -Infinity;
 
   private constructor(
     private readonly simd: RowKernels,
-    private readonly processors: LogitsProcessorList,
+    processors: LogitsProcessorList,
     temperature: number,
     k: number,
   ) {
     this.temperature = temperature;
     this.k = k;
     this.heap = new TopKHeap(k);
+    this.rest = new LogitsProcessorList(processors.processors.filter((p) => !(p instanceof TopKProcessor)));
   }
 
   /**
@@ -84,7 +88,7 @@ export class SparseSamplingTail {
     const simd = this.simd;
     const m = simd.collectTop(row, this.k, this.collected, true);
     this.lastLogSumExp = simd.lastLogSumExp;
-    this.count = 0;
+    this.last = this.compact.subarray(0, 0);
     if (m < 0) return NEEDS_FULL_ROW;
     const idx = this.collected;
     const compact = this.compact;
@@ -97,8 +101,9 @@ export class SparseSamplingTail {
       const t = this.temperature;
       const kth = Math.fround(heap.minValue() / t);
       if (!(Math.fround(simd.lastThreshold / t) < kth)) return NEEDS_FULL_ROW;
-      // Keep exactly what top-k keeps. How many more the threshold let in depends on where the
-      // cut search started; the processors' sums must not, or a seed's draws would too.
+      // Keep exactly what top-k keeps (so it need not run again). How many more the threshold let
+      // in depends on where the cut search started; the processors' sums must not, or a seed's
+      // draws would too.
       n = 0;
       for (let j = 0; j < m; j++) {
         const i = idx[j]!;
@@ -113,20 +118,20 @@ export class SparseSamplingTail {
       for (let j = 0; j < m; j++) compact[j] = row[idx[j]!]!;
     }
     const scores = compact.subarray(0, n);
-    const out = this.processors.process(inputIds, scores);
+    const out = this.rest.process(inputIds, scores);
     if (out !== scores) scores.set(out);
-    this.count = n;
+    this.last = scores;
     return n;
   }
 
   /** Token ids of the candidates {@link process} last kept track of. */
   get tokens(): Int32Array {
-    return this.collected.subarray(0, this.count);
+    return this.collected.subarray(0, this.last.length);
   }
 
   /** Their processed scores. */
   get scores(): Float32Array {
-    return this.compact.subarray(0, this.count);
+    return this.last;
   }
 
   /**
@@ -136,7 +141,7 @@ export class SparseSamplingTail {
   sample(row: Float32Array, inputIds: Int32Array, rng: Xoshiro128): number {
     const n = this.process(row, inputIds);
     if (n === NEEDS_FULL_ROW) return n;
-    const j = sampleFromScores(this.compact.subarray(0, n), rng, this.weights);
+    const j = sampleFromScores(this.last, rng, this.weights);
     return j < 0 ? -1 : this.collected[j]!;
   }
 }
