@@ -42,8 +42,12 @@ export class ContextBackend implements StepBackend {
   private readonly free: number[] = [];
   /** Sequences whose beam ended this step, until a fork reuses them or they are freed. */
   private readonly ended: number[] = [];
-  /** Per KV sequence id: the node of its last cell (null while free). */
+  /**
+   * Per KV sequence id: the node of its last cell (null while free). Kept only where sequences can
+   * fork (more than one live): a single sequence would otherwise allocate a node per token.
+   */
   private readonly head: (CellNode | null)[];
+  private readonly forks: boolean;
   private readonly maxLive: number;
   // Reused batch buffers: no allocation per step beyond the views the addon returns.
   private readonly bTokens: Int32Array;
@@ -68,6 +72,7 @@ export class ContextBackend implements StepBackend {
     this.nextLive = new Int32Array(maxLive);
     this.nextPos = new Int32Array(context.sequences);
     this.head = new Array<CellNode | null>(context.sequences).fill(null);
+    this.forks = maxLive > 1;
     this.bTokens = new Int32Array(maxLive);
     this.bPos = new Int32Array(maxLive);
     this.bSeq = new Int32Array(maxLive);
@@ -162,7 +167,7 @@ export class ContextBackend implements StepBackend {
     for (let i = 0; i < n; i++) {
       const seq = this.nextLive[i]!;
       this.nextPos[seq]! += 1;
-      this.head[seq] = { parent: this.head[seq]!, depth: this.nextPos[seq]! };
+      if (this.forks) this.head[seq] = { parent: this.head[seq]!, depth: this.nextPos[seq]! };
     }
     const t0 = performance.now();
     await ctx.decodeStep(this.batchViews[n]!);
