@@ -50,6 +50,8 @@ export interface JobResult {
   promptTokensPerSecond: number;
   strategies: Record<string, StrategyFigures>;
   loopDelay: LoopDelay;
+  /** llama-loom only: the same while generating with inline decodes (`greedy-inline`). */
+  loopDelayInline?: LoopDelay;
   /** Logits bytes copied into JS memory per generated token (llama-loom only; 0 when zero-copy). */
   logitsBytesPerToken: number | null;
   peakRssBytes: number | null;

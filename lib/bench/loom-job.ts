@@ -3,12 +3,13 @@
 // bare decode loop that samples nothing, the like of llama-bench's tg test).
 import { generate, loadModel, NativeSampler } from '../index.js';
 import type { Context } from '../context.js';
+import { THROUGHPUT_INLINE_DECODE_MS } from '../decode-scheduler.js';
 import { promptTokenIds, rotate, SAMPLING, type JobResult, type JobSpec, type StrategyFigures } from './job.js';
 import { withLoopDelay } from './loop-delay.js';
 import { warmUpDecoding } from './synthetic.js';
 
 /** Strategy ids llama-loom reports, in their default order. */
-export const LOOM_STRATEGIES = ['greedy', 'greedy-short', 'sampling', 'native-chain', 'beam-4', 'decode-only'] as const;
+export const LOOM_STRATEGIES = ['greedy', 'greedy-inline', 'greedy-short', 'sampling', 'native-chain', 'beam-4', 'decode-only'] as const;
 
 function figures(tokens: number, totalMs: number, stepMs: number): StrategyFigures {
   return { tokens, tokensPerSecond: totalMs > 0 ? (tokens * 1000) / totalMs : 0, stepMs };
@@ -48,12 +49,15 @@ export async function runLoomJob(spec: JobSpec): Promise<JobResult> {
   const model = await loadModel(spec.modelPath);
   const loadMs = performance.now() - t0;
   try {
-    const ctx = await model.createContext({
+    const ctxOptions = {
       contextSize: Math.max(spec.promptTokens, spec.genTokens, spec.strategyTokens) + 16,
       batchSize: spec.promptTokens,
       threads: spec.threads,
       sequences: 4,
-    });
+    };
+    const ctx = await model.createContext(ctxOptions);
+    // What `llama-loom generate` creates: short decodes run on the JS thread (no thread handoffs).
+    const inlineCtx = await model.createContext({ ...ctxOptions, sequences: 1, inlineDecodeMs: THROUGHPUT_INLINE_DECODE_MS });
     try {
       const bos = model.bos ?? 1;
       const V = model.vocabSize;
@@ -64,6 +68,7 @@ export async function runLoomJob(spec: JobSpec): Promise<JobResult> {
 
       const runs: Record<(typeof LOOM_STRATEGIES)[number], () => Promise<StrategyFigures>> = {
         'greedy': () => viaGenerate(ctx, bos, spec.genTokens, {}),
+        'greedy-inline': () => viaGenerate(inlineCtx, bos, spec.genTokens, {}),
         // Greedy over the other strategies' length: a step's attention grows with the context, so
         // beam-4's step is compared with greedy steps at the same positions.
         'greedy-short': () => viaGenerate(ctx, bos, spec.strategyTokens, {}),
@@ -103,11 +108,13 @@ export async function runLoomJob(spec: JobSpec): Promise<JobResult> {
       const copiedBefore = ctx.logitsBytesCopied;
       const strategies: Record<string, StrategyFigures> = {};
       let loopDelay = { p50Ms: NaN, p99Ms: NaN, maxMs: NaN };
+      let loopDelayInline = loopDelay;
       for (const id of rotate(LOOM_STRATEGIES, spec.rep)) {
-        if (id === 'greedy') {
-          const { value, delay } = await withLoopDelay(runs.greedy);
-          strategies.greedy = value;
-          loopDelay = delay;
+        if (id === 'greedy' || id === 'greedy-inline') {
+          const { value, delay } = await withLoopDelay(runs[id]);
+          strategies[id] = value;
+          if (id === 'greedy') loopDelay = delay;
+          else loopDelayInline = delay;
         } else {
           strategies[id] = await runs[id]();
         }
@@ -122,11 +129,13 @@ export async function runLoomJob(spec: JobSpec): Promise<JobResult> {
         promptTokensPerSecond: (spec.promptTokens * 1000) / ttftMs,
         strategies,
         loopDelay,
+        loopDelayInline,
         logitsBytesPerToken: (ctx.logitsBytesCopied - copiedBefore) / generated,
         peakRssBytes: process.resourceUsage().maxRSS * 1024,
       };
     } finally {
       ctx.dispose();
+      inlineCtx.dispose();
     }
   } finally {
     model.dispose();

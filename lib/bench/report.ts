@@ -51,13 +51,15 @@ export function formatModel(m: ModelResult): string {
   }
   if (m.llamaLoom) {
     if (isFailed(m.llamaLoom)) notes.push(`llama-loom: ${m.llamaLoom.error}`);
-    else rows.push(...jobRows('llama-loom', m.llamaLoom.summary, ['greedy', 'greedy-short', 'sampling', 'native-chain', 'beam-4', 'decode-only']));
+    else rows.push(...jobRows('llama-loom', m.llamaLoom.summary, ['greedy', 'greedy-inline', 'greedy-short', 'sampling', 'native-chain', 'beam-4', 'decode-only']));
   }
   const extra: string[] = [`tg ceiling (copy bandwidth ÷ ${(m.fileBytes / 1e6).toFixed(1)} MB): ${m.tgCeilingTokensPerSecond.toFixed(1)} t/s`];
   for (const [name, r] of [['node-llama-cpp', m.nodeLlamaCpp], ['llama-loom', m.llamaLoom]] as const) {
     if (r && !isFailed(r)) {
       extra.push(`${name}: event-loop delay while generating p50 ${fmt(r.summary.loopDelayP50Ms, 2)} ms, p99 ${fmt(r.summary.loopDelayP99Ms, 2)} ms` +
-        (name === 'llama-loom' ? `; logits bytes copied per token ${fmt(r.summary.logitsBytesPerToken, 0)}` : `; runtime start-up ${fmt(r.summary.runtimeInitMs, 0)} ms`));
+        (name === 'llama-loom'
+          ? ` (inline decodes: p99 ${fmt(r.summary.loopDelayInlineP99Ms, 2)} ms); logits bytes copied per token ${fmt(r.summary.logitsBytesPerToken, 0)}`
+          : `; runtime start-up ${fmt(r.summary.runtimeInitMs, 0)} ms`));
     }
   }
   return [`${m.id}: ${m.description} — pp ${m.promptTokens}, tg ${m.genTokens} (other strategies ${m.strategyTokens})`, table(head, rows), ...extra, ...notes].join('\n');

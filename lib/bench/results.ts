@@ -50,6 +50,8 @@ export interface JobSummary {
   peakRssBytes: Summary;
   loopDelayP50Ms: Summary;
   loopDelayP99Ms: Summary;
+  /** llama-loom: event-loop delay while generating with inline decodes (NaN for node-llama-cpp). */
+  loopDelayInlineP99Ms: Summary;
   logitsBytesPerToken: Summary;
   strategies: Record<string, { tokensPerSecond: Summary; stepMs: Summary }>;
 }
@@ -110,6 +112,7 @@ export function summarizeJobs(runs: readonly JobResult[]): JobSummary {
     peakRssBytes: s((r) => r.peakRssBytes),
     loopDelayP50Ms: s((r) => r.loopDelay.p50Ms),
     loopDelayP99Ms: s((r) => r.loopDelay.p99Ms),
+    loopDelayInlineP99Ms: s((r) => r.loopDelayInline?.p99Ms ?? NaN),
     logitsBytesPerToken: s((r) => r.logitsBytesPerToken),
     strategies: Object.fromEntries(ids.map((id) => [id, {
       tokensPerSecond: s((r) => r.strategies[id]?.tokensPerSecond ?? NaN),

@@ -81,16 +81,18 @@ describe('quick benchmark', () => {
     expect(m.tgCeilingTokensPerSecond).toBeGreaterThan(0);
     if (!m.llamaLoom || isFailed(m.llamaLoom)) throw new Error(`llama-loom failed: ${JSON.stringify(m.llamaLoom)}`);
     const run = m.llamaLoom.runs[0]!;
-    expect(Object.keys(run.strategies).sort()).toEqual(['beam-4', 'decode-only', 'greedy', 'greedy-short', 'native-chain', 'sampling']);
+    expect(Object.keys(run.strategies).sort()).toEqual(['beam-4', 'decode-only', 'greedy', 'greedy-inline', 'greedy-short', 'native-chain', 'sampling']);
     expect(run.strategies['decode-only']!.tokens).toBe(m.genTokens);
     expect(run.strategies['native-chain']!.tokens).toBe(m.strategyTokens);
+    expect(run.strategies['greedy-inline']!.tokens).toBe(m.genTokens);
+    expect(run.loopDelayInline?.p99Ms).toBeGreaterThanOrEqual(0);
     // Zero-copy logits: nothing was copied into JS memory while generating.
     expect(run.logitsBytesPerToken).toBe(0);
     expect(m.llamaLoom.summary.logitsBytesPerToken.median).toBe(0);
     if (hasLlamaBench) {
       if (!m.llamaBench || isFailed(m.llamaBench)) throw new Error(`llama-bench failed: ${JSON.stringify(m.llamaBench)}`);
       expect(m.llamaBench.runs).toHaveLength(1);
-      expect(results.ratios.map((r) => r.name)).toContain('llama-loom greedy tg ÷ llama-bench tg');
+      expect(results.ratios.map((r) => r.name)).toEqual(expect.arrayContaining(['llama-loom greedy tg ÷ llama-bench tg', 'llama-loom greedy tg, inline decodes ÷ llama-bench tg']));
       if (existsSync(join(ROOT, 'build', 'bin', 'llama-batched-bench'))) {
         if (!m.batchedBench || isFailed(m.batchedBench)) throw new Error(`llama-batched-bench failed: ${JSON.stringify(m.batchedBench)}`);
         expect(m.batchedBench.runs).toHaveLength(1);
