@@ -20,6 +20,23 @@ export interface JobSpec {
   /** Repetition index: rotates the order of the strategies inside the job. */
   rep: number;
   seed: number;
+  /**
+   * llama-loom only: llama-bench to run from inside the job, alternating with llama-loom's greedy
+   * runs (see {@link PairedTg}); absent when llama-bench is not a contender or not built.
+   */
+  llamaBenchBin?: string;
+}
+
+/**
+ * One round of llama-bench's tg test and llama-loom's greedy generations of the same length, run
+ * back to back from the llama-loom job. Pairs taken seconds apart are compared under the same
+ * conditions; the repetitions of separate processes are tens of seconds apart, and this VM's speed
+ * drifts by up to 2× over that time.
+ */
+export interface PairedTg {
+  llamaBench: number;
+  greedy: number;
+  greedyInline: number;
 }
 
 /** One strategy's generation figures. */
@@ -52,6 +69,8 @@ export interface JobResult {
   loopDelay: LoopDelay;
   /** llama-loom only: the same while generating with inline decodes (`greedy-inline`). */
   loopDelayInline?: LoopDelay;
+  /** llama-loom only, with {@link JobSpec.llamaBenchBin}: tokens/s of each paired round. */
+  pairedTg?: PairedTg[];
   /** Logits bytes copied into JS memory per generated token (llama-loom only; 0 when zero-copy). */
   logitsBytesPerToken: number | null;
   peakRssBytes: number | null;

@@ -4,7 +4,8 @@
 import { generate, loadModel, NativeSampler } from '../index.js';
 import type { Context } from '../context.js';
 import { THROUGHPUT_INLINE_DECODE_MS } from '../decode-scheduler.js';
-import { promptTokenIds, rotate, SAMPLING, type JobResult, type JobSpec, type StrategyFigures } from './job.js';
+import { promptTokenIds, rotate, SAMPLING, type JobResult, type JobSpec, type PairedTg, type StrategyFigures } from './job.js';
+import { runLlamaBench } from './llama-bench.js';
 import { withLoopDelay } from './loop-delay.js';
 import { warmUpDecoding } from './synthetic.js';
 
@@ -14,6 +15,9 @@ export const LOOM_STRATEGIES = ['greedy', 'greedy-inline', 'greedy-short', 'samp
 function figures(tokens: number, totalMs: number, stepMs: number): StrategyFigures {
   return { tokens, tokensPerSecond: totalMs > 0 ? (tokens * 1000) / totalMs : 0, stepMs };
 }
+
+/** Rounds of llama-bench / greedy / greedy-inline run back to back (see {@link PairedTg}). */
+const PAIRED_ROUNDS = 3;
 
 /** Models whose steps are shorter than this get three warm-up passes (a compile stall would show). */
 const SHORT_STEP_MS = 5;
@@ -119,6 +123,22 @@ export async function runLoomJob(spec: JobSpec): Promise<JobResult> {
           strategies[id] = await runs[id]();
         }
       }
+      // llama-bench's tg test between llama-loom's greedy runs, the order reversed every round.
+      let pairedTg: PairedTg[] | undefined;
+      if (spec.llamaBenchBin) {
+        pairedTg = [];
+        const bin = spec.llamaBenchBin;
+        for (let round = 0; round < PAIRED_ROUNDS; round++) {
+          const row: PairedTg = { llamaBench: NaN, greedy: NaN, greedyInline: NaN };
+          const steps: Array<() => Promise<void>> = [
+            async () => { row.llamaBench = (await runLlamaBench(bin, spec.modelPath, { promptTokens: 0, genTokens: spec.genTokens, threads: spec.threads })).genTokensPerSecond; },
+            async () => { row.greedy = (await runs.greedy()).tokensPerSecond; },
+            async () => { row.greedyInline = (await runs['greedy-inline']()).tokensPerSecond; },
+          ];
+          for (const step of round % 2 === 0 ? steps : steps.reverse()) await step();
+          pairedTg.push(row);
+        }
+      }
       native.dispose();
       const generated = Object.values(strategies).reduce((n, s) => n + s.tokens, 0);
       return {
@@ -130,6 +150,7 @@ export async function runLoomJob(spec: JobSpec): Promise<JobResult> {
         strategies,
         loopDelay,
         loopDelayInline,
+        ...(pairedTg ? { pairedTg } : {}),
         logitsBytesPerToken: (ctx.logitsBytesCopied - copiedBefore) / generated,
         peakRssBytes: process.resourceUsage().maxRSS * 1024,
       };

@@ -1,5 +1,6 @@
 // The benchmark: every contender on every model, repetitions interleaved (A B C, B C A, …), then
 // synthetic-logits decoding costs, optional repo-only extras, ratios, and the files.
+import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { relative } from 'node:path';
 import { readGguf } from '../gguf/reader.js';
@@ -110,8 +111,11 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       tgCeilingTokensPerSecond: bandwidth.bytesPerSecond.median / model.fileBytes,
     };
     log(`\n${spec.id}: ${spec.description}, ${(model.fileBytes / 1e6).toFixed(1)} MB; pp ${promptTokens}, tg ${genTokens}, ${reps} repetition(s)`);
+    const llamaBenchBin = referenceToolPath(repoRoot, 'llama-bench');
+    const pairWithLlamaBench = contenders.includes('llama-bench') && existsSync(llamaBenchBin);
     const job = (contender: JobSpec['contender'], rep: number, V: number): JobSpec => ({
       contender, modelPath: model.path, vocabSize: V, promptTokens, genTokens, strategyTokens, threads, rep, seed: 1 + rep,
+      ...(contender === 'llama-loom' && pairWithLlamaBench ? { llamaBenchBin } : {}),
     });
     const V = await vocabSize(model.path);
     const runs: Record<Contender, (LlamaBenchRun | JobResult)[]> = { 'llama-bench': [], 'node-llama-cpp': [], 'llama-loom': [] };
@@ -124,7 +128,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
         if (errors[c]) continue;
         try {
           const r = c === 'llama-bench'
-            ? await runLlamaBench(referenceToolPath(repoRoot, 'llama-bench'), model.path, { promptTokens, genTokens, threads }, timeoutMs)
+            ? await runLlamaBench(llamaBenchBin, model.path, { promptTokens, genTokens, threads }, timeoutMs)
             : await runJob(job(c, rep, V), isolate, timeoutMs);
           runs[c].push(r);
           if (c === 'llama-bench' && !batchedError) {

@@ -92,6 +92,9 @@ describe('quick benchmark', () => {
     if (hasLlamaBench) {
       if (!m.llamaBench || isFailed(m.llamaBench)) throw new Error(`llama-bench failed: ${JSON.stringify(m.llamaBench)}`);
       expect(m.llamaBench.runs).toHaveLength(1);
+      // llama-bench also ran inside the llama-loom job, alternating with its greedy runs.
+      expect(run.pairedTg).toHaveLength(3);
+      for (const p of run.pairedTg!) for (const v of [p.llamaBench, p.greedy, p.greedyInline]) expect(v).toBeGreaterThan(0);
       expect(results.ratios.map((r) => r.name)).toEqual(expect.arrayContaining(['llama-loom greedy tg ÷ llama-bench tg', 'llama-loom greedy tg, inline decodes ÷ llama-bench tg']));
       if (existsSync(join(ROOT, 'build', 'bin', 'llama-batched-bench'))) {
         if (!m.batchedBench || isFailed(m.batchedBench)) throw new Error(`llama-batched-bench failed: ${JSON.stringify(m.batchedBench)}`);
