@@ -4,23 +4,11 @@
 // concession to llama.cpp is the KV cache's storage type: keys and values are rounded to float16,
 // as the default cache stores them, so the comparison measures the kernels and not the cache.
 import { open } from 'node:fs/promises';
+import { fp16ToFp32, fp32ToFp16 } from '../../lib/gguf/quantize.js';
 import { readGguf, type GgufFile } from '../../lib/gguf/reader.js';
 
-/** Rounds a number to the nearest float16 value (ties to even), returned as a number. */
-export function roundToF16(x: number): number {
-  if (!Number.isFinite(x) || x === 0) return x;
-  const a = Math.abs(x);
-  if (a >= 65520) return Math.sign(x) * Infinity;
-  // Spacing of float16 values around a: 2^(e-10) for normals, 2^-24 for subnormals.
-  let e = Math.floor(Math.log2(a));
-  if (2 ** e > a) e -= 1; // log2 rounded up just below a power of two
-  e = Math.max(e, -14);
-  const ulp = 2 ** (e - 10);
-  const q = a / ulp;
-  let r = Math.round(q);
-  if (Math.abs(q - Math.trunc(q) - 0.5) < 1e-12 && r % 2 !== 0) r -= 1; // tie: to even
-  return Math.sign(x) * r * ulp;
-}
+/** What the f16 KV cache stores for a value: rounded to float32 (as ggml computes it), then to f16. */
+const roundToF16 = (x: number): number => fp16ToFp32(fp32ToFp16(x));
 
 interface Hparams {
   nEmbd: number;
