@@ -189,6 +189,11 @@ export interface NativeAddon {
     }>;
     abort(): void;
   };
+  /**
+   * Σ exp(row[i] - shift) in double on ggml's SIMD expf; NaN when `row` holds a NaN or `shift` is
+   * not finite. Synchronous: a 32 k row takes ~15 µs.
+   */
+  expSum?(row: Float32Array, shift: number): number;
   /** llama_model_quantize off the JS thread; `metadata` overrides string keys in the output. */
   quantize?(src: string, dst: string, type: string, metadata?: Record<string, string>): Promise<void>;
 }

@@ -9,6 +9,7 @@
 #include "sampler.h"
 #include "state.h"
 #include "quantize.h"
+#include "row-stats.h"
 #include "train.h"
 
 #include "ggml-backend.h"
@@ -86,6 +87,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("mallocStats", Napi::Function::New(env, MallocStats, "mallocStats"));
   exports.Set("train", Napi::Function::New(env, Train, "train"));
   exports.Set("quantize", Napi::Function::New(env, Quantize, "quantize"));
+  exports.Set("expSum", Napi::Function::New(env, ExpSum, "expSum"));
   return exports;
 }
 
