@@ -109,7 +109,8 @@ export async function runLoomJob(spec: JobSpec): Promise<JobResult> {
       });
       const ttftMs = (first || performance.now()) - p0;
 
-      const copiedBefore = ctx.logitsBytesCopied;
+      const copied = (): number => ctx.logitsBytesCopied + inlineCtx.logitsBytesCopied;
+      const copiedBefore = copied();
       const strategies: Record<string, StrategyFigures> = {};
       let loopDelay = { p50Ms: NaN, p99Ms: NaN, maxMs: NaN };
       let loopDelayInline = loopDelay;
@@ -123,6 +124,7 @@ export async function runLoomJob(spec: JobSpec): Promise<JobResult> {
           strategies[id] = await runs[id]();
         }
       }
+      const copiedByStrategies = copied() - copiedBefore;
       // llama-bench's tg test between llama-loom's greedy runs, the order reversed every round.
       let pairedTg: PairedTg[] | undefined;
       if (spec.llamaBenchBin) {
@@ -153,7 +155,7 @@ export async function runLoomJob(spec: JobSpec): Promise<JobResult> {
         loopDelay,
         loopDelayInline,
         ...(pairedTg ? { pairedTg } : {}),
-        logitsBytesPerToken: (ctx.logitsBytesCopied - copiedBefore) / generated,
+        logitsBytesPerToken: copiedByStrategies / generated,
         peakRssBytes: process.resourceUsage().maxRSS * 1024,
       };
     } finally {
