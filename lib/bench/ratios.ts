@@ -16,18 +16,15 @@ export function modelRatios(m: ModelResult, large: boolean): RatioEntry[] {
   if (loom && lb) {
     const lbTg = lb.map((r) => r.genTokensPerSecond);
     const goal = { op: '>=' as const, target: large ? 0.97 : 0.85 };
+    // Pairs run back to back inside the llama-loom job (see PairedTg) carry the goals; without
+    // them (llama-bench not run from the job), the per-repetition pairs of separate turns do.
     const rounds = loom.flatMap((r) => r.pairedTg ?? []);
-    if (rounds.length > 0) {
-      // Pairs run back to back inside the llama-loom job (see PairedTg): these carry the goals.
-      const pairs = (pick: (p: PairedTg) => number) => pairedRatio(rounds.map(pick), rounds.map((p) => p.llamaBench));
-      out.push(ratioEntry(m.id, 'llama-loom greedy tg ÷ llama-bench tg', pairs((p) => p.greedy), goal));
-      // The same with `llama-loom generate`'s context setting: short decodes on the JS thread.
-      out.push(ratioEntry(m.id, 'llama-loom greedy tg, inline decodes ÷ llama-bench tg', pairs((p) => p.greedyInline), goal));
-      out.push(ratioEntry(m.id, 'llama-loom greedy tg ÷ llama-bench tg, separate turns', pairedRatio(tg(loom, 'greedy'), lbTg)));
-    } else {
-      out.push(ratioEntry(m.id, 'llama-loom greedy tg ÷ llama-bench tg', pairedRatio(tg(loom, 'greedy'), lbTg), goal));
-      out.push(ratioEntry(m.id, 'llama-loom greedy tg, inline decodes ÷ llama-bench tg', pairedRatio(tg(loom, 'greedy-inline'), lbTg), goal));
-    }
+    const vsLlamaBench = (id: 'greedy' | 'greedy-inline', pick: (p: PairedTg) => number) =>
+      rounds.length > 0 ? pairedRatio(rounds.map(pick), rounds.map((p) => p.llamaBench)) : pairedRatio(tg(loom, id), lbTg);
+    out.push(ratioEntry(m.id, 'llama-loom greedy tg ÷ llama-bench tg', vsLlamaBench('greedy', (p) => p.greedy), goal));
+    // The same with `llama-loom generate`'s context setting: short decodes on the JS thread.
+    out.push(ratioEntry(m.id, 'llama-loom greedy tg, inline decodes ÷ llama-bench tg', vsLlamaBench('greedy-inline', (p) => p.greedyInline), goal));
+    if (rounds.length > 0) out.push(ratioEntry(m.id, 'llama-loom greedy tg ÷ llama-bench tg, separate turns', pairedRatio(tg(loom, 'greedy'), lbTg)));
     out.push(ratioEntry(m.id, 'llama-loom decode-only tg ÷ llama-bench tg', pairedRatio(tg(loom, 'decode-only'), lbTg)));
     out.push(ratioEntry(m.id, 'llama-loom pp ÷ llama-bench pp', pairedRatio(loom.map((r) => r.promptTokensPerSecond), lb.map((r) => r.promptTokensPerSecond ?? NaN))));
   }

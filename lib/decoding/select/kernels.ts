@@ -199,7 +199,7 @@ export class RowKernels {
     const padded = this.stage(row);
     const max = this.x.max(REGIONS, padded);
     const count = this.collectStaged(padded, max, k, out, hinted);
-    // Last: the exponentials overwrite the staged row.
+    // Last: where the exp pass runs here, its exponentials overwrite the staged row.
     this.lastLogSumExp = this.logSumExpAround(row, padded, max);
     return count;
   }
