@@ -13,7 +13,7 @@ import { prepareLlama } from './prepare-llama.mjs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(root, 'package.json'));
 const BACKENDS = ['cpu', 'cuda', 'metal', 'vulkan'];
-export const REFERENCE_TARGETS = ['llama-perplexity', 'llama-completion', 'llama-bench', 'llama-batched-bench', 'loom-ref-logits', 'loom-ref-perplexity'];
+export const REFERENCE_TARGETS = ['llama-perplexity', 'llama-completion', 'llama-bench', 'llama-batched-bench', 'loom-ref-logits', 'loom-ref-perplexity', 'loom-ref-tg'];
 
 function parseArgs(argv) {
   const opts = {

@@ -21,20 +21,22 @@ export interface JobSpec {
   rep: number;
   seed: number;
   /**
-   * llama-loom only: llama-bench to run from inside the job, alternating with llama-loom's greedy
-   * runs (see {@link PairedTg}); absent when llama-bench is not a contender or not built.
+   * llama-loom only: `loom-ref-tg` (llama-bench's tg test in a process that stays loaded) to run
+   * from inside the job, alternating with llama-loom's greedy runs (see {@link PairedTg}); absent
+   * when llama-bench is not a contender or the reference tools are not built.
    */
-  llamaBenchBin?: string;
+  referenceTgBin?: string;
 }
 
 /**
- * One round of llama-bench's tg test and llama-loom's greedy generations of the same length, run
- * back to back from the llama-loom job. Pairs taken seconds apart are compared under the same
- * conditions; the repetitions of separate processes are tens of seconds apart, and this VM's speed
- * drifts by up to 2× over that time.
+ * One round of llama-bench's tg test (run by `loom-ref-tg`, which stays loaded) and llama-loom's
+ * greedy generations of the same length, back to back inside the llama-loom job, in tokens/s.
+ * Turns a fraction of a second apart are compared under the same conditions; the repetitions of
+ * separate processes are tens of seconds apart, and this VM's speed drifts by up to 2× over that
+ * time.
  */
 export interface PairedTg {
-  llamaBench: number;
+  reference: number;
   greedy: number;
   greedyInline: number;
 }
@@ -69,7 +71,7 @@ export interface JobResult {
   loopDelay: LoopDelay;
   /** llama-loom only: the same while generating with inline decodes (`greedy-inline`). */
   loopDelayInline?: LoopDelay;
-  /** llama-loom only, with {@link JobSpec.llamaBenchBin}: tokens/s of each paired round. */
+  /** llama-loom only, with {@link JobSpec.referenceTgBin}: tokens/s of each paired round. */
   pairedTg?: PairedTg[];
   /** Logits bytes copied into JS memory per generated token (llama-loom only; 0 when zero-copy). */
   logitsBytesPerToken: number | null;

@@ -5,7 +5,7 @@ import { generate, loadModel, NativeSampler } from '../index.js';
 import type { Context } from '../context.js';
 import { THROUGHPUT_INLINE_DECODE_MS } from '../decode-scheduler.js';
 import { promptTokenIds, rotate, SAMPLING, type JobResult, type JobSpec, type PairedTg, type StrategyFigures } from './job.js';
-import { runLlamaBench } from './llama-bench.js';
+import { ReferenceTg } from './reference-tg.js';
 import { withLoopDelay } from './loop-delay.js';
 import { warmUpDecoding } from './synthetic.js';
 
@@ -16,8 +16,10 @@ function figures(tokens: number, totalMs: number, stepMs: number): StrategyFigur
   return { tokens, tokensPerSecond: totalMs > 0 ? (tokens * 1000) / totalMs : 0, stepMs };
 }
 
-/** Rounds of llama-bench / greedy / greedy-inline run back to back (see {@link PairedTg}). */
-const PAIRED_ROUNDS = 3;
+/** Wall time a job gives its paired rounds (see {@link PairedTg}), and the rounds' bounds. */
+const PAIRED_BUDGET_MS = 8000;
+const PAIRED_ROUNDS_MIN = 4;
+const PAIRED_ROUNDS_MAX = 40;
 
 /** Models whose steps are shorter than this get three warm-up passes (a compile stall would show). */
 const SHORT_STEP_MS = 5;
@@ -45,6 +47,37 @@ async function decodeLoop(ctx: Context, bos: number, count: number, pick: (step:
   }
   const t1 = performance.now();
   return figures(count, t1 - t0, count > 1 ? (t1 - afterFirst) / (count - 1) : NaN);
+}
+
+/**
+ * llama-bench's tg test (`loom-ref-tg`, loaded once) and llama-loom's greedy runs on both contexts,
+ * back to back, as many rounds as fit {@link PAIRED_BUDGET_MS}. The order rotates every round and
+ * reverses every third, so each contender follows each other one equally often. No warm-up
+ * precedes a turn, on either side: each starts on caches the other has just used, and each parks
+ * its threadpool when its turn ends, so neither side's workers poll into the other's turn.
+ */
+async function pairedRounds(spec: JobSpec, greedyStepMs: number, greedy: () => Promise<StrategyFigures>, greedyInline: () => Promise<StrategyFigures>): Promise<PairedTg[]> {
+  const ref = await ReferenceTg.start(spec.referenceTgBin!, spec.modelPath, { threads: spec.threads, maxTokens: spec.genTokens });
+  try {
+    await ref.run(spec.genTokens);
+    const turnMs = Math.max(1, spec.genTokens * greedyStepMs);
+    const rounds = Math.min(PAIRED_ROUNDS_MAX, Math.max(PAIRED_ROUNDS_MIN, Math.round(PAIRED_BUDGET_MS / (3 * turnMs))));
+    const out: PairedTg[] = [];
+    for (let round = 0; round < rounds; round++) {
+      const row: PairedTg = { reference: NaN, greedy: NaN, greedyInline: NaN };
+      const turns: Array<() => Promise<void>> = [
+        async () => { row.reference = await ref.run(spec.genTokens); },
+        async () => { row.greedy = (await greedy()).tokensPerSecond; },
+        async () => { row.greedyInline = (await greedyInline()).tokensPerSecond; },
+      ];
+      const order = rotate(turns, round);
+      for (const turn of Math.floor(round / 3) % 2 === 0 ? order : order.reverse()) await turn();
+      out.push(row);
+    }
+    return out;
+  } finally {
+    await ref.close();
+  }
 }
 
 /** Runs the llama-loom job in this process. */
@@ -125,24 +158,7 @@ export async function runLoomJob(spec: JobSpec): Promise<JobResult> {
         }
       }
       const copiedByStrategies = copied() - copiedBefore;
-      // llama-bench's tg test between llama-loom's greedy runs, the order reversed every round.
-      let pairedTg: PairedTg[] | undefined;
-      if (spec.llamaBenchBin) {
-        pairedTg = [];
-        const bin = spec.llamaBenchBin;
-        for (let round = 0; round < PAIRED_ROUNDS; round++) {
-          const row: PairedTg = { llamaBench: NaN, greedy: NaN, greedyInline: NaN };
-          const steps: Array<() => Promise<void>> = [
-            async () => { row.llamaBench = (await runLlamaBench(bin, spec.modelPath, { promptTokens: 0, genTokens: spec.genTokens, threads: spec.threads })).genTokensPerSecond; },
-            // Each after a 2-token generation on its context, as llama-bench runs a 1-token
-            // generation before its timed one: the process before it has just emptied the caches.
-            async () => { await generate(ctx, [bos], { maxNewTokens: 2 }); row.greedy = (await runs.greedy()).tokensPerSecond; },
-            async () => { await generate(inlineCtx, [bos], { maxNewTokens: 2 }); row.greedyInline = (await runs['greedy-inline']()).tokensPerSecond; },
-          ];
-          for (const step of round % 2 === 0 ? steps : steps.reverse()) await step();
-          pairedTg.push(row);
-        }
-      }
+      const pairedTg = spec.referenceTgBin ? await pairedRounds(spec, warmGreedy.stepMs, () => runs.greedy(), () => runs['greedy-inline']()) : undefined;
       native.dispose();
       const generated = Object.values(strategies).reduce((n, s) => n + s.tokens, 0);
       return {

@@ -2,7 +2,7 @@
 import type { JobResult, PairedTg } from './job.js';
 import { isFailed, pairedRatio, ratioEntry, type ModelResult, type RatioEntry } from './results.js';
 import type { SyntheticPair } from './synthetic.js';
-import { summarize } from './stats.js';
+import { quantile, summarize } from './stats.js';
 
 const tg = (runs: JobResult[], id: string) => runs.map((r) => r.strategies[id]?.tokensPerSecond ?? NaN);
 const step = (runs: JobResult[], id: string) => runs.map((r) => r.strategies[id]?.stepMs ?? NaN);
@@ -16,15 +16,22 @@ export function modelRatios(m: ModelResult, large: boolean): RatioEntry[] {
   if (loom && lb) {
     const lbTg = lb.map((r) => r.genTokensPerSecond);
     const goal = { op: '>=' as const, target: large ? 0.97 : 0.85 };
-    // Pairs run back to back inside the llama-loom job (see PairedTg) carry the goals; without
-    // them (llama-bench not run from the job), the per-repetition pairs of separate turns do.
+    // The goals: llama-bench's tg test run by loom-ref-tg inside the llama-loom job, alternating
+    // with greedy turn by turn (see PairedTg). Without those rounds (reference tools not built),
+    // the per-repetition pairs of separate llama-bench and llama-loom processes.
     const rounds = loom.flatMap((r) => r.pairedTg ?? []);
-    const vsLlamaBench = (id: 'greedy' | 'greedy-inline', pick: (p: PairedTg) => number) =>
-      rounds.length > 0 ? pairedRatio(rounds.map(pick), rounds.map((p) => p.llamaBench)) : pairedRatio(tg(loom, id), lbTg);
-    out.push(ratioEntry(m.id, 'llama-loom greedy tg ÷ llama-bench tg', vsLlamaBench('greedy', (p) => p.greedy), goal));
+    const vsReference = (label: string, id: 'greedy' | 'greedy-inline', pick: (p: PairedTg) => number) => {
+      if (rounds.length > 0) out.push(ratioEntry(m.id, `llama-loom ${label} ÷ llama.cpp tg, paired turns`, pairedRatio(rounds.map(pick), rounds.map((p) => p.reference)), goal));
+      out.push(ratioEntry(m.id, `llama-loom ${label} ÷ llama-bench tg, separate turns`, pairedRatio(tg(loom, id), lbTg), rounds.length > 0 ? undefined : goal));
+    };
+    vsReference('greedy tg', 'greedy', (p) => p.greedy);
     // The same with `llama-loom generate`'s context setting: short decodes on the JS thread.
-    out.push(ratioEntry(m.id, 'llama-loom greedy tg, inline decodes ÷ llama-bench tg', vsLlamaBench('greedy-inline', (p) => p.greedyInline), goal));
-    if (rounds.length > 0) out.push(ratioEntry(m.id, 'llama-loom greedy tg ÷ llama-bench tg, separate turns', pairedRatio(tg(loom, 'greedy'), lbTg)));
+    vsReference('greedy tg, inline decodes', 'greedy-inline', (p) => p.greedyInline);
+    if (rounds.length > 0) {
+      // That the persistent reference runs at llama-bench's own speed: its turns ÷ llama-bench's.
+      const refTg = loom.map((r) => quantile((r.pairedTg ?? []).map((p) => p.reference), 0.5));
+      out.push(ratioEntry(m.id, 'loom-ref-tg tg ÷ llama-bench tg, separate turns', pairedRatio(refTg, lbTg)));
+    }
     out.push(ratioEntry(m.id, 'llama-loom decode-only tg ÷ llama-bench tg', pairedRatio(tg(loom, 'decode-only'), lbTg)));
     out.push(ratioEntry(m.id, 'llama-loom pp ÷ llama-bench pp', pairedRatio(loom.map((r) => r.promptTokensPerSecond), lb.map((r) => r.promptTokensPerSecond ?? NaN))));
   }

@@ -1,6 +1,6 @@
 // The benchmark's results as fixed-width text tables for the terminal.
 import { isFailed, type BenchResults, type JobSummary, type ModelResult, type RatioEntry } from './results.js';
-import { summarize, type Summary } from './stats.js';
+import { quantile, summarize, type Summary } from './stats.js';
 
 function table(head: string[], rows: string[][]): string {
   const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
@@ -61,6 +61,13 @@ export function formatModel(m: ModelResult): string {
           ? ` (inline decodes: p99 ${fmt(r.summary.loopDelayInlineP99Ms, 2)} ms); logits bytes copied per token ${fmt(r.summary.logitsBytesPerToken, 0)}`
           : `; runtime start-up ${fmt(r.summary.runtimeInitMs, 0)} ms`));
     }
+  }
+  const rounds = m.llamaLoom && !isFailed(m.llamaLoom) ? m.llamaLoom.runs.flatMap((r) => r.pairedTg ?? []) : [];
+  if (rounds.length > 0) {
+    const med = (f: (p: (typeof rounds)[number]) => number) => fmt(summarize(rounds.map(f)), 1);
+    const iqr = (v: number[]) => `${quantile(v, 0.25).toFixed(3)}–${quantile(v, 0.75).toFixed(3)}`;
+    extra.push(`paired turns (${rounds.length} rounds), t/s: loom-ref-tg ${med((p) => p.reference)}, greedy ${med((p) => p.greedy)}, inline ${med((p) => p.greedyInline)}; ` +
+      `per-round ratio to loom-ref-tg, interquartile: greedy ${iqr(rounds.map((p) => p.greedy / p.reference))}, inline ${iqr(rounds.map((p) => p.greedyInline / p.reference))}`);
   }
   return [`${m.id}: ${m.description} — pp ${m.promptTokens}, tg ${m.genTokens} (other strategies ${m.strategyTokens})`, table(head, rows), ...extra, ...notes].join('\n');
 }

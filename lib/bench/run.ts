@@ -112,10 +112,11 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     };
     log(`\n${spec.id}: ${spec.description}, ${(model.fileBytes / 1e6).toFixed(1)} MB; pp ${promptTokens}, tg ${genTokens}, ${reps} repetition(s)`);
     const llamaBenchBin = referenceToolPath(repoRoot, 'llama-bench');
-    const pairWithLlamaBench = contenders.includes('llama-bench') && existsSync(llamaBenchBin);
+    const referenceTgBin = referenceToolPath(repoRoot, 'loom-ref-tg');
+    const pairWithReference = contenders.includes('llama-bench') && existsSync(referenceTgBin);
     const job = (contender: JobSpec['contender'], rep: number, V: number): JobSpec => ({
       contender, modelPath: model.path, vocabSize: V, promptTokens, genTokens, strategyTokens, threads, rep, seed: 1 + rep,
-      ...(contender === 'llama-loom' && pairWithLlamaBench ? { llamaBenchBin } : {}),
+      ...(contender === 'llama-loom' && pairWithReference ? { referenceTgBin } : {}),
     });
     const V = await vocabSize(model.path);
     const runs: Record<Contender, (LlamaBenchRun | JobResult)[]> = { 'llama-bench': [], 'node-llama-cpp': [], 'llama-loom': [] };

@@ -1,0 +1,93 @@
+// Independent reference for the bench: llama-bench's tg test as a process that stays loaded, so a
+// caller can alternate it with llama-loom's generation many times within the same seconds (this
+// VM's speed drifts by up to 2x between turns tens of seconds apart; a fresh llama-bench process
+// per pair is too coarse to settle a few per cent). Drives llama.cpp's C API only (no llama-loom
+// code), with llama-bench's context settings and its explicit ggml threadpool.
+//   loom-ref-tg <model> <threads> <n_ctx>
+// Prints "ready" once loaded and warmed up. Then, for each stdin line holding a count N, it clears
+// the KV cache, decodes N tokens one at a time from BOS, each next token random as in
+// llama-bench's tg test, and prints the elapsed nanoseconds. An empty line or end of input exits.
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+
+#include "ggml-cpu.h"
+#include "llama.h"
+
+static void quiet(ggml_log_level, const char*, void*) {}
+
+int main(int argc, char** argv) {
+  if (argc < 4) {
+    std::fprintf(stderr, "usage: %s <model> <threads> <n_ctx>\n", argv[0]);
+    return 2;
+  }
+  const int threads = std::atoi(argv[2]);
+  const int n_ctx = std::atoi(argv[3]);
+  if (threads < 1 || n_ctx < 2) {
+    std::fprintf(stderr, "threads must be >= 1 and n_ctx >= 2\n");
+    return 2;
+  }
+
+  llama_log_set(quiet, nullptr);
+  llama_backend_init();
+  llama_model_params mp = llama_model_default_params();
+  llama_model* model = llama_model_load_from_file(argv[1], mp);
+  if (!model) { std::fprintf(stderr, "load failed\n"); return 1; }
+  // llama-bench's tg settings: context as long as the test, its default batch sizes.
+  llama_context_params cp = llama_context_default_params();
+  cp.n_ctx = n_ctx;
+  cp.n_batch = 2048;
+  cp.n_ubatch = 512;
+  cp.n_threads = threads;
+  cp.n_threads_batch = threads;
+  cp.no_perf = true;
+  llama_context* ctx = llama_init_from_model(model, cp);
+  if (!ctx) { std::fprintf(stderr, "context failed\n"); return 1; }
+  ggml_threadpool_params tpp = ggml_threadpool_params_default(threads);
+  tpp.poll = 50;
+  ggml_threadpool* pool = ggml_threadpool_new(&tpp);
+  if (!pool) { std::fprintf(stderr, "threadpool failed\n"); return 1; }
+  llama_attach_threadpool(ctx, pool, nullptr);
+
+  const llama_vocab* vocab = llama_model_get_vocab(model);
+  const unsigned n_vocab = static_cast<unsigned>(llama_vocab_n_tokens(vocab));
+  const llama_token bos = llama_vocab_get_add_bos(vocab) ? llama_vocab_bos(vocab) : 0;
+  std::mt19937 rng(42);
+
+  auto run = [&](int n) -> bool {
+    llama_memory_clear(llama_get_memory(ctx), false);
+    llama_token token = bos;
+    for (int i = 0; i < n; i++) {
+      llama_batch batch = llama_batch_get_one(&token, 1);
+      if (llama_decode(ctx, batch) != 0) return false;
+      llama_synchronize(ctx);
+      token = static_cast<llama_token>(rng() % n_vocab);
+    }
+    return true;
+  };
+
+  if (!run(1)) { std::fprintf(stderr, "decode failed\n"); return 1; }
+  ggml_threadpool_pause(pool);
+  std::printf("ready\n");
+  std::fflush(stdout);
+  char line[64];
+  while (std::fgets(line, sizeof line, stdin)) {
+    const int n = std::atoi(line);
+    if (n <= 0) break;
+    if (n > n_ctx) { std::fprintf(stderr, "count %d exceeds n_ctx %d\n", n, n_ctx); return 1; }
+    const auto t0 = std::chrono::steady_clock::now();
+    if (!run(n)) { std::fprintf(stderr, "decode failed\n"); return 1; }
+    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
+    // Park the workers now rather than let them poll for the next graph (up to ~0.3 s of a core):
+    // the caller runs its own turn next, and llama-loom parks its pool the same way.
+    ggml_threadpool_pause(pool);
+    std::printf("%lld\n", static_cast<long long>(ns));
+    std::fflush(stdout);
+  }
+  llama_free(ctx);
+  ggml_threadpool_free(pool);
+  llama_model_free(model);
+  llama_backend_free();
+  return 0;
+}

@@ -1,0 +1,50 @@
+// The bench's persistent llama-bench stand-in (build/bin/loom-ref-tg through lib/bench/reference-tg.ts):
+// it must start, time any number of turns, reject counts beyond its context and report a model it
+// cannot load, so the paired rounds never divide by a made-up figure.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ReferenceTg } from '../../lib/bench/reference-tg.js';
+import { fixturePath } from '../helpers/fixtures.js';
+import { referenceTool } from '../helpers/paths.js';
+
+describe('loom-ref-tg', () => {
+  let model: string;
+  let ref: ReferenceTg;
+  beforeAll(async () => {
+    model = await fixturePath('tiny-f16');
+    ref = await ReferenceTg.start(referenceTool('loom-ref-tg'), model, { threads: 1, maxTokens: 16 });
+  }, 60_000);
+  afterAll(async () => {
+    await ref?.close();
+  });
+
+  it('times turns of one to maxTokens tokens, one after another', async () => {
+    for (const n of [16, 1, 7, 16]) {
+      const tps = await ref.run(n);
+      expect(Number.isFinite(tps)).toBe(true);
+      expect(tps).toBeGreaterThan(0);
+    }
+  });
+
+  it('rejects a count outside [1, maxTokens] before writing to the process, which keeps working', async () => {
+    await expect(ref.run(17)).rejects.toThrow('tokens must be an integer in [1, 16]; received 17');
+    await expect(ref.run(0)).rejects.toThrow(RangeError);
+    await expect(ref.run(2.5)).rejects.toThrow('received 2.5');
+    expect(await ref.run(4)).toBeGreaterThan(0);
+  });
+
+  it('reports a file llama.cpp cannot load, and a missing binary', async () => {
+    const bad = join(tmpdir(), `loom-ref-tg-bad-${process.pid}.gguf`);
+    writeFileSync(bad, 'not a gguf file');
+    await expect(ReferenceTg.start(referenceTool('loom-ref-tg'), bad, { threads: 1, maxTokens: 8 })).rejects.toThrow(/loom-ref-tg (did not start|exited): load failed/);
+    await expect(ReferenceTg.start(join(tmpdir(), 'no-such-loom-ref-tg'), model, { threads: 1, maxTokens: 8 })).rejects.toThrow(/could not start/);
+  });
+
+  it('exits when its input ends', async () => {
+    const other = await ReferenceTg.start(referenceTool('loom-ref-tg'), model, { threads: 1, maxTokens: 4 });
+    await other.close();
+    await expect(other.run(1)).rejects.toThrow();
+  });
+});
