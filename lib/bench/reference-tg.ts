@@ -10,11 +10,19 @@ import { LoomError } from '../errors.js';
 export class ReferenceTg {
   private readonly lines: AsyncIterator<string>;
   private stderr = '';
+  private closed = false;
+  /** Settles once the process has exited and its output streams have closed. */
+  private readonly ended: Promise<void>;
 
   private constructor(private readonly child: ChildProcessWithoutNullStreams, private readonly maxTokens: number) {
     this.lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (d: string) => { this.stderr = (this.stderr + d).slice(-2000); });
+    // A process that died makes writes fail (EPIPE); the next read reports it, so these only keep
+    // the errors from being thrown as unhandled.
+    child.stdin.on('error', () => undefined);
+    child.on('error', (err) => { this.stderr ||= err.message; });
+    this.ended = new Promise((resolve) => child.once('close', () => resolve()));
   }
 
   /**
@@ -24,8 +32,18 @@ export class ReferenceTg {
   static async start(bin: string, modelPath: string, o: { threads: number; maxTokens: number }): Promise<ReferenceTg> {
     const child = spawn(bin, [modelPath, String(o.threads), String(o.maxTokens)], { stdio: ['pipe', 'pipe', 'pipe'] });
     const ref = new ReferenceTg(child, o.maxTokens);
-    const spawned = new Promise<never>((_, reject) => child.once('error', (err) => reject(new LoomError('NOT_FOUND', `${bin} could not start: ${err.message}`))));
-    const first = await Promise.race([ref.nextLine(), spawned]);
+    const spawned = new Promise<boolean>((resolve) => {
+      child.once('spawn', () => resolve(true));
+      child.once('error', () => resolve(false));
+    });
+    if (!(await spawned)) throw new LoomError('NOT_FOUND', `${bin} could not start: ${ref.stderr}`);
+    let first: string;
+    try {
+      first = await ref.nextLine();
+    } catch (err) {
+      child.kill();
+      throw err;
+    }
     if (first !== 'ready') {
       child.kill();
       throw new LoomError('INTERNAL', `loom-ref-tg did not start: ${ref.stderr.trim() || first}`);
@@ -35,7 +53,10 @@ export class ReferenceTg {
 
   private async nextLine(): Promise<string> {
     const r = await this.lines.next();
-    if (r.done) throw new LoomError('INTERNAL', `loom-ref-tg exited: ${this.stderr.trim() || 'no output'}`);
+    if (r.done) {
+      await this.ended; // stderr's last words arrive after stdout ends
+      throw new LoomError('INTERNAL', `loom-ref-tg exited: ${this.stderr.trim() || 'no output'}`);
+    }
     return r.value;
   }
 
@@ -44,6 +65,7 @@ export class ReferenceTg {
     if (!Number.isInteger(tokens) || tokens < 1 || tokens > this.maxTokens) {
       throw new RangeError(`tokens must be an integer in [1, ${this.maxTokens}]; received ${tokens}`);
     }
+    if (this.closed) throw new LoomError('DISPOSED', 'loom-ref-tg has been closed');
     this.child.stdin.write(`${tokens}\n`);
     const ns = Number(await this.nextLine());
     if (!(ns > 0)) throw new LoomError('INTERNAL', `loom-ref-tg printed no timing: ${this.stderr.trim()}`);
@@ -52,9 +74,8 @@ export class ReferenceTg {
 
   /** Ends the process (end of input) and waits for it to exit. */
   async close(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    this.closed = true;
     this.child.stdin.end();
-    await exited;
+    await this.ended;
   }
 }

@@ -2,7 +2,7 @@
 // it must start, time any number of turns, reject counts beyond its context and report a model it
 // cannot load, so the paired rounds never divide by a made-up figure.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { writeFileSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ReferenceTg } from '../../lib/bench/reference-tg.js';
@@ -42,9 +42,23 @@ describe('loom-ref-tg', () => {
     await expect(ReferenceTg.start(join(tmpdir(), 'no-such-loom-ref-tg'), model, { threads: 1, maxTokens: 8 })).rejects.toThrow(/could not start/);
   });
 
+  it('reports a process that dies or prints no timing mid-way (stand-in scripts)', async () => {
+    const script = (name: string, body: string): string => {
+      const path = join(tmpdir(), `loom-ref-tg-${name}-${process.pid}.sh`);
+      writeFileSync(path, `#!/bin/sh\necho ready\nread n\n${body}\n`);
+      chmodSync(path, 0o755);
+      return path;
+    };
+    const dies = await ReferenceTg.start(script('dies', 'echo "decode failed" >&2; exit 1'), model, { threads: 1, maxTokens: 8 });
+    await expect(dies.run(4)).rejects.toThrow('loom-ref-tg exited: decode failed');
+    const garbage = await ReferenceTg.start(script('garbage', 'echo soon; read n'), model, { threads: 1, maxTokens: 8 });
+    await expect(garbage.run(4)).rejects.toThrow('loom-ref-tg printed no timing');
+    await garbage.close();
+  });
+
   it('exits when its input ends', async () => {
     const other = await ReferenceTg.start(referenceTool('loom-ref-tg'), model, { threads: 1, maxTokens: 4 });
     await other.close();
-    await expect(other.run(1)).rejects.toThrow();
+    await expect(other.run(1)).rejects.toThrow('loom-ref-tg has been closed');
   });
 });
