@@ -29,14 +29,18 @@ export interface JobSpec {
 }
 
 /**
- * One round of llama-bench's tg test (run by `loom-ref-tg`, which stays loaded) and llama-loom's
- * greedy generations of the same length, back to back inside the llama-loom job, in tokens/s.
+ * One round of llama-bench's tg test and llama.cpp's own greedy generation (both run by
+ * `loom-ref-tg`, which stays loaded) and llama-loom's greedy generations of the same length, back
+ * to back inside the llama-loom job, in tokens/s.
  * Turns a fraction of a second apart are compared under the same conditions; the repetitions of
  * separate processes are tens of seconds apart, and this VM's speed drifts by up to 2× over that
  * time.
  */
 export interface PairedTg {
+  /** llama-bench's tg loop: decodes only, no logits read. */
   reference: number;
+  /** llama.cpp's greedy sampler picking every next token. */
+  referenceGreedy: number;
   greedy: number;
   greedyInline: number;
 }

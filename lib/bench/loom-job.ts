@@ -55,26 +55,29 @@ function startReference(spec: JobSpec): Promise<ReferenceTg> {
 }
 
 /**
- * llama-bench's tg test (`ref`, loaded once) and llama-loom's greedy runs on both contexts, back to
- * back, as many rounds as fit {@link PAIRED_BUDGET_MS}. The order rotates every round and reverses
- * every third, so each contender follows each other one equally often. No warm-up precedes a
- * turn, on either side: each starts on caches the other has just used, and each parks its
- * threadpool when its turn ends, so neither side's workers poll into the other's turn.
+ * llama-bench's tg test and llama.cpp's greedy generation (both by `ref`, loaded once) and
+ * llama-loom's greedy runs on both contexts, back to back, as many rounds as fit
+ * {@link PAIRED_BUDGET_MS}. The order rotates every round and reverses every fourth, so each
+ * contender follows each other one equally often. No warm-up precedes a turn, on either side:
+ * each starts on caches the other has just used, and each parks its threadpool when its turn
+ * ends, so neither side's workers poll into the other's turn.
  */
 async function pairedRounds(ref: ReferenceTg, spec: JobSpec, greedyStepMs: number, greedy: () => Promise<StrategyFigures>, greedyInline: () => Promise<StrategyFigures>): Promise<PairedTg[]> {
   await ref.run(spec.genTokens);
+  await ref.run(spec.genTokens, { greedy: true });
   const turnMs = Math.max(1, spec.genTokens * greedyStepMs);
-  const rounds = Math.min(PAIRED_ROUNDS_MAX, Math.max(PAIRED_ROUNDS_MIN, Math.round(PAIRED_BUDGET_MS / (3 * turnMs))));
+  const rounds = Math.min(PAIRED_ROUNDS_MAX, Math.max(PAIRED_ROUNDS_MIN, Math.round(PAIRED_BUDGET_MS / (4 * turnMs))));
   const out: PairedTg[] = [];
   for (let round = 0; round < rounds; round++) {
-    const row: PairedTg = { reference: NaN, greedy: NaN, greedyInline: NaN };
+    const row: PairedTg = { reference: NaN, referenceGreedy: NaN, greedy: NaN, greedyInline: NaN };
     const turns: Array<() => Promise<void>> = [
-      async () => { row.reference = await ref.run(spec.genTokens); },
+      async () => { row.reference = (await ref.run(spec.genTokens)).tokensPerSecond; },
+      async () => { row.referenceGreedy = (await ref.run(spec.genTokens, { greedy: true })).tokensPerSecond; },
       async () => { row.greedy = (await greedy()).tokensPerSecond; },
       async () => { row.greedyInline = (await greedyInline()).tokensPerSecond; },
     ];
     const order = rotate(turns, round);
-    for (const turn of Math.floor(round / 3) % 2 === 0 ? order : order.reverse()) await turn();
+    for (const turn of Math.floor(round / turns.length) % 2 === 0 ? order : order.reverse()) await turn();
     out.push(row);
   }
   return out;

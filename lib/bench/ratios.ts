@@ -16,12 +16,16 @@ export function modelRatios(m: ModelResult, large: boolean): RatioEntry[] {
   if (loom && lb) {
     const lbTg = lb.map((r) => r.genTokensPerSecond);
     const goal = { op: '>=' as const, target: large ? 0.97 : 0.85 };
-    // The goals: llama-bench's tg test run by loom-ref-tg inside the llama-loom job, alternating
-    // with greedy turn by turn (see PairedTg). Without those rounds (reference tools not built),
-    // the per-repetition pairs of separate llama-bench and llama-loom processes.
+    // The goals: llama-bench's tg loop (decodes only) and llama.cpp's greedy generation, both run by
+    // loom-ref-tg inside the llama-loom job, alternating with greedy turn by turn (see PairedTg).
+    // Without those rounds (reference tools not built), the per-repetition pairs of separate
+    // llama-bench and llama-loom processes.
     const rounds = loom.flatMap((r) => r.pairedTg ?? []);
     const vsReference = (label: string, id: 'greedy' | 'greedy-inline', pick: (p: PairedTg) => number) => {
-      if (rounds.length > 0) out.push(ratioEntry(m.id, `llama-loom ${label} ÷ llama.cpp tg, paired turns`, pairedRatio(rounds.map(pick), rounds.map((p) => p.reference)), goal));
+      if (rounds.length > 0) {
+        out.push(ratioEntry(m.id, `llama-loom ${label} ÷ llama.cpp tg, paired turns`, pairedRatio(rounds.map(pick), rounds.map((p) => p.reference)), goal));
+        out.push(ratioEntry(m.id, `llama-loom ${label} ÷ llama.cpp greedy, paired turns`, pairedRatio(rounds.map(pick), rounds.map((p) => p.referenceGreedy)), goal));
+      }
       out.push(ratioEntry(m.id, `llama-loom ${label} ÷ llama-bench tg, separate turns`, pairedRatio(tg(loom, id), lbTg), rounds.length > 0 ? undefined : goal));
     };
     vsReference('greedy tg', 'greedy', (p) => p.greedy);

@@ -60,16 +60,21 @@ export class ReferenceTg {
     return r.value;
   }
 
-  /** Decodes `tokens` tokens one at a time from an empty cache; resolves with tokens per second. */
-  async run(tokens: number): Promise<number> {
+  /**
+   * Decodes `tokens` tokens one at a time from an empty cache, starting from BOS: llama-bench's tg
+   * test (random next tokens, no logits read), or with `greedy` a greedy generation through
+   * llama.cpp's own sampler. Resolves with tokens per second and, for greedy, the last token picked.
+   */
+  async run(tokens: number, o: { greedy?: boolean } = {}): Promise<{ tokensPerSecond: number; lastToken: number }> {
     if (!Number.isInteger(tokens) || tokens < 1 || tokens > this.maxTokens) {
       throw new RangeError(`tokens must be an integer in [1, ${this.maxTokens}]; received ${tokens}`);
     }
     if (this.closed) throw new LoomError('DISPOSED', 'loom-ref-tg has been closed');
-    this.child.stdin.write(`${tokens}\n`);
-    const ns = Number(await this.nextLine());
-    if (!(ns > 0)) throw new LoomError('INTERNAL', `loom-ref-tg printed no timing: ${this.stderr.trim()}`);
-    return (tokens * 1e9) / ns;
+    this.child.stdin.write(o.greedy ? `${tokens} greedy\n` : `${tokens}\n`);
+    const line = await this.nextLine();
+    const m = /^(\d+) (-?\d+)$/.exec(line);
+    if (!m || !(Number(m[1]) > 0)) throw new LoomError('INTERNAL', `loom-ref-tg printed no timing: ${this.stderr.trim() || line}`);
+    return { tokensPerSecond: (tokens * 1e9) / Number(m[1]), lastToken: Number(m[2]) };
   }
 
   /** Ends the process (end of input) and waits for it to exit. */

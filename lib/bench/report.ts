@@ -66,8 +66,9 @@ export function formatModel(m: ModelResult): string {
   if (rounds.length > 0) {
     const med = (f: (p: (typeof rounds)[number]) => number) => fmt(summarize(rounds.map(f)), 1);
     const iqr = (v: number[]) => `${quantile(v, 0.25).toFixed(3)}–${quantile(v, 0.75).toFixed(3)}`;
-    extra.push(`paired turns (${rounds.length} rounds), t/s: loom-ref-tg ${med((p) => p.reference)}, greedy ${med((p) => p.greedy)}, inline ${med((p) => p.greedyInline)}; ` +
-      `per-round ratio to loom-ref-tg, interquartile: greedy ${iqr(rounds.map((p) => p.greedy / p.reference))}, inline ${iqr(rounds.map((p) => p.greedyInline / p.reference))}`);
+    extra.push(`paired turns (${rounds.length} rounds), t/s: llama.cpp tg ${med((p) => p.reference)}, llama.cpp greedy ${med((p) => p.referenceGreedy)}, greedy ${med((p) => p.greedy)}, inline ${med((p) => p.greedyInline)}; ` +
+      `per-round ratio, interquartile: greedy ÷ tg ${iqr(rounds.map((p) => p.greedy / p.reference))}, greedy ÷ llama.cpp greedy ${iqr(rounds.map((p) => p.greedy / p.referenceGreedy))}, ` +
+      `inline ÷ tg ${iqr(rounds.map((p) => p.greedyInline / p.reference))}`);
   }
   return [`${m.id}: ${m.description} — pp ${m.promptTokens}, tg ${m.genTokens} (other strategies ${m.strategyTokens})`, table(head, rows), ...extra, ...notes].join('\n');
 }

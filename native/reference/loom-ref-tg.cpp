@@ -4,12 +4,17 @@
 // per pair is too coarse to settle a few per cent). Drives llama.cpp's C API only (no llama-loom
 // code), with llama-bench's context settings and its explicit ggml threadpool.
 //   loom-ref-tg <model> <threads> <n_ctx>
-// Prints "ready" once loaded and warmed up. Then, for each stdin line holding a count N, it clears
-// the KV cache, decodes N tokens one at a time from BOS, each next token random as in
-// llama-bench's tg test, and prints the elapsed nanoseconds. An empty line or end of input exits.
+// Prints "ready" once loaded and warmed up. Then, for each stdin line "N" or "N greedy", it clears
+// the KV cache, decodes N tokens one at a time from BOS and prints the elapsed nanoseconds. Each
+// next token is random, as in llama-bench's tg test (which reads no logits), or with `greedy`
+// llama.cpp's own greedy sampler's pick (`llama_sampler_init_greedy`, what its tools run for
+// greedy decoding), and prints the elapsed nanoseconds and, with `greedy`, the last token picked
+// (the N-th generated, as a generation of N new tokens after BOS would end). An empty line or end
+// of input exits.
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <random>
 
 #include "ggml-cpu.h"
@@ -55,19 +60,32 @@ int main(int argc, char** argv) {
   const llama_token bos = llama_vocab_get_add_bos(vocab) ? llama_vocab_bos(vocab) : 0;
   std::mt19937 rng(42);
 
-  auto run = [&](int n) -> bool {
+  llama_sampler* greedy_sampler = llama_sampler_chain_init(llama_sampler_chain_default_params());
+  llama_sampler_chain_add(greedy_sampler, llama_sampler_init_greedy());
+
+  llama_token token = bos;
+  auto run = [&](int n, bool greedy) -> bool {
     llama_memory_clear(llama_get_memory(ctx), false);
-    llama_token token = bos;
+    llama_sampler_reset(greedy_sampler);
+    token = bos;
     for (int i = 0; i < n; i++) {
       llama_batch batch = llama_batch_get_one(&token, 1);
       if (llama_decode(ctx, batch) != 0) return false;
-      llama_synchronize(ctx);
-      token = static_cast<llama_token>(rng() % n_vocab);
+      // llama-bench's tg never reads the last decode's output; greedy, like a generation, picks a
+      // token after every decode.
+      if (i + 1 == n && !greedy) break;
+      if (greedy) {
+        token = llama_sampler_sample(greedy_sampler, ctx, -1);
+      } else {
+        llama_synchronize(ctx);
+        token = static_cast<llama_token>(rng() % n_vocab);
+      }
     }
+    llama_synchronize(ctx);
     return true;
   };
 
-  if (!run(1)) { std::fprintf(stderr, "decode failed\n"); return 1; }
+  if (!run(1, false)) { std::fprintf(stderr, "decode failed\n"); return 1; }
   ggml_threadpool_pause(pool);
   std::printf("ready\n");
   std::fflush(stdout);
@@ -75,16 +93,18 @@ int main(int argc, char** argv) {
   while (std::fgets(line, sizeof line, stdin)) {
     const int n = std::atoi(line);
     if (n <= 0) break;
+    const bool greedy = std::strstr(line, "greedy") != nullptr;
     if (n > n_ctx) { std::fprintf(stderr, "count %d exceeds n_ctx %d\n", n, n_ctx); return 1; }
     const auto t0 = std::chrono::steady_clock::now();
-    if (!run(n)) { std::fprintf(stderr, "decode failed\n"); return 1; }
+    if (!run(n, greedy)) { std::fprintf(stderr, "decode failed\n"); return 1; }
     const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
     // Park the workers now rather than let them poll for the next graph (up to ~0.3 s of a core):
     // the caller runs its own turn next, and llama-loom parks its pool the same way.
     ggml_threadpool_pause(pool);
-    std::printf("%lld\n", static_cast<long long>(ns));
+    std::printf("%lld %d\n", static_cast<long long>(ns), greedy ? token : -1);
     std::fflush(stdout);
   }
+  llama_sampler_free(greedy_sampler);
   llama_free(ctx);
   ggml_threadpool_free(pool);
   llama_model_free(model);

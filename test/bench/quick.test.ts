@@ -95,9 +95,12 @@ describe('quick benchmark', () => {
       // llama-bench's tg test (loom-ref-tg) also ran inside the llama-loom job, alternating with
       // its greedy runs: at least 4 rounds, every figure measured.
       expect(run.pairedTg!.length).toBeGreaterThanOrEqual(4);
-      for (const p of run.pairedTg!) for (const v of [p.reference, p.greedy, p.greedyInline]) expect(v).toBeGreaterThan(0);
-      const paired = results.ratios.filter((r) => r.name.endsWith('÷ llama.cpp tg, paired turns'));
-      expect(paired.map((r) => r.name)).toEqual(['llama-loom greedy tg ÷ llama.cpp tg, paired turns', 'llama-loom greedy tg, inline decodes ÷ llama.cpp tg, paired turns']);
+      for (const p of run.pairedTg!) for (const v of [p.reference, p.referenceGreedy, p.greedy, p.greedyInline]) expect(v).toBeGreaterThan(0);
+      const paired = results.ratios.filter((r) => r.name.endsWith(', paired turns'));
+      expect(paired.map((r) => r.name)).toEqual([
+        'llama-loom greedy tg ÷ llama.cpp tg, paired turns', 'llama-loom greedy tg ÷ llama.cpp greedy, paired turns',
+        'llama-loom greedy tg, inline decodes ÷ llama.cpp tg, paired turns', 'llama-loom greedy tg, inline decodes ÷ llama.cpp greedy, paired turns',
+      ]);
       for (const r of paired) expect(r.value.n).toBe(run.pairedTg!.length);
       expect(results.ratios.map((r) => r.name)).toContain('loom-ref-tg tg ÷ llama-bench tg, separate turns');
       if (existsSync(join(ROOT, 'build', 'bin', 'llama-batched-bench'))) {

@@ -6,6 +6,7 @@ import { chmodSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ReferenceTg } from '../../lib/bench/reference-tg.js';
+import { generate, loadModel } from '../../lib/index.js';
 import { fixturePath } from '../helpers/fixtures.js';
 import { referenceTool } from '../helpers/paths.js';
 
@@ -22,9 +23,26 @@ describe('loom-ref-tg', () => {
 
   it('times turns of one to maxTokens tokens, one after another', async () => {
     for (const n of [16, 1, 7, 16]) {
-      const tps = await ref.run(n);
-      expect(Number.isFinite(tps)).toBe(true);
-      expect(tps).toBeGreaterThan(0);
+      const r = await ref.run(n);
+      expect(Number.isFinite(r.tokensPerSecond)).toBe(true);
+      expect(r.tokensPerSecond).toBeGreaterThan(0);
+      expect(r.lastToken).toBe(-1); // llama-bench's loop picks nothing
+    }
+  });
+
+  it('greedy turns pick what llama-loom\'s greedy generation picks', async () => {
+    const m = await loadModel(model);
+    try {
+      const ctx = await m.createContext({ contextSize: 32 });
+      for (const n of [1, 5, 16]) {
+        const loom = await generate(ctx, [m.bos!], { maxNewTokens: n });
+        expect(loom.tokens).toHaveLength(n);
+        const r = await ref.run(n, { greedy: true });
+        expect(r.tokensPerSecond).toBeGreaterThan(0);
+        expect(r.lastToken).toBe(loom.tokens[n - 1]);
+      }
+    } finally {
+      m.dispose();
     }
   });
 
@@ -32,7 +50,7 @@ describe('loom-ref-tg', () => {
     await expect(ref.run(17)).rejects.toThrow('tokens must be an integer in [1, 16]; received 17');
     await expect(ref.run(0)).rejects.toThrow(RangeError);
     await expect(ref.run(2.5)).rejects.toThrow('received 2.5');
-    expect(await ref.run(4)).toBeGreaterThan(0);
+    expect((await ref.run(4)).tokensPerSecond).toBeGreaterThan(0);
   });
 
   it('reports a file llama.cpp cannot load, and a missing binary', async () => {
