@@ -1,8 +1,8 @@
 // llama-bench's tg test and llama.cpp's greedy generation in a process that stays loaded
 // (`build/bin/loom-ref-tg`, built from the same llama.cpp tree, no llama-loom code), so the bench
-// can alternate them with llama-loom's own
-// generations many times within seconds. This VM's speed drifts by up to 2× between turns tens of
-// seconds apart, and a fresh llama-bench process per pair was too coarse to settle a few per cent.
+// can alternate them with llama-loom's own generations many times within seconds. This VM's speed
+// drifts by up to 2× between turns tens of seconds apart, and a fresh llama-bench process per pair
+// was too coarse to settle a few per cent.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { LoomError } from '../errors.js';
