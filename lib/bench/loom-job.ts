@@ -63,21 +63,21 @@ function startReference(spec: JobSpec): Promise<ReferenceTg> {
  * ends, so neither side's workers poll into the other's turn.
  */
 async function pairedRounds(ref: ReferenceTg, spec: JobSpec, greedyStepMs: number, greedy: () => Promise<StrategyFigures>, greedyInline: () => Promise<StrategyFigures>): Promise<PairedTg[]> {
+  const turns: Array<(row: PairedTg) => Promise<void>> = [
+    async (row) => { row.reference = (await ref.run(spec.genTokens)).tokensPerSecond; },
+    async (row) => { row.referenceGreedy = (await ref.run(spec.genTokens, { greedy: true })).tokensPerSecond; },
+    async (row) => { row.greedy = (await greedy()).tokensPerSecond; },
+    async (row) => { row.greedyInline = (await greedyInline()).tokensPerSecond; },
+  ];
   await ref.run(spec.genTokens);
   await ref.run(spec.genTokens, { greedy: true });
   const turnMs = Math.max(1, spec.genTokens * greedyStepMs);
-  const rounds = Math.min(PAIRED_ROUNDS_MAX, Math.max(PAIRED_ROUNDS_MIN, Math.round(PAIRED_BUDGET_MS / (4 * turnMs))));
+  const rounds = Math.min(PAIRED_ROUNDS_MAX, Math.max(PAIRED_ROUNDS_MIN, Math.round(PAIRED_BUDGET_MS / (turns.length * turnMs))));
   const out: PairedTg[] = [];
   for (let round = 0; round < rounds; round++) {
     const row: PairedTg = { reference: NaN, referenceGreedy: NaN, greedy: NaN, greedyInline: NaN };
-    const turns: Array<() => Promise<void>> = [
-      async () => { row.reference = (await ref.run(spec.genTokens)).tokensPerSecond; },
-      async () => { row.referenceGreedy = (await ref.run(spec.genTokens, { greedy: true })).tokensPerSecond; },
-      async () => { row.greedy = (await greedy()).tokensPerSecond; },
-      async () => { row.greedyInline = (await greedyInline()).tokensPerSecond; },
-    ];
     const order = rotate(turns, round);
-    for (const turn of Math.floor(round / turns.length) % 2 === 0 ? order : order.reverse()) await turn();
+    for (const turn of Math.floor(round / turns.length) % 2 === 0 ? order : order.reverse()) await turn(row);
     out.push(row);
   }
   return out;

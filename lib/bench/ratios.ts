@@ -7,6 +7,16 @@ import { quantile, summarize } from './stats.js';
 const tg = (runs: JobResult[], id: string) => runs.map((r) => r.strategies[id]?.tokensPerSecond ?? NaN);
 const step = (runs: JobResult[], id: string) => runs.map((r) => r.strategies[id]?.stepMs ?? NaN);
 
+/** Every paired round of a model's llama-loom runs (see {@link PairedTg}); empty without them. */
+export function pairedRounds(m: ModelResult): PairedTg[] {
+  return m.llamaLoom && !isFailed(m.llamaLoom) ? m.llamaLoom.runs.flatMap((r) => r.pairedTg ?? []) : [];
+}
+
+/** Per-round ratios `pick(round) ÷ base(round)`: what the paired goal rows summarise. */
+export function roundRatios(rounds: readonly PairedTg[], pick: (p: PairedTg) => number, base: (p: PairedTg) => number): number[] {
+  return rounds.map((p) => pick(p) / base(p));
+}
+
 /** Ratios measured on one model, from runs that were interleaved repetition by repetition. */
 export function modelRatios(m: ModelResult, large: boolean): RatioEntry[] {
   const out: RatioEntry[] = [];
@@ -20,11 +30,11 @@ export function modelRatios(m: ModelResult, large: boolean): RatioEntry[] {
     // loom-ref-tg inside the llama-loom job, alternating with greedy turn by turn (see PairedTg).
     // Without those rounds (reference tools not built), the per-repetition pairs of separate
     // llama-bench and llama-loom processes.
-    const rounds = loom.flatMap((r) => r.pairedTg ?? []);
+    const rounds = pairedRounds(m);
     const vsReference = (label: string, id: 'greedy' | 'greedy-inline', pick: (p: PairedTg) => number) => {
       if (rounds.length > 0) {
-        out.push(ratioEntry(m.id, `llama-loom ${label} ÷ llama.cpp tg, paired turns`, pairedRatio(rounds.map(pick), rounds.map((p) => p.reference)), goal));
-        out.push(ratioEntry(m.id, `llama-loom ${label} ÷ llama.cpp greedy, paired turns`, pairedRatio(rounds.map(pick), rounds.map((p) => p.referenceGreedy)), goal));
+        out.push(ratioEntry(m.id, `llama-loom ${label} ÷ llama.cpp tg, paired turns`, summarize(roundRatios(rounds, pick, (p) => p.reference)), goal));
+        out.push(ratioEntry(m.id, `llama-loom ${label} ÷ llama.cpp greedy, paired turns`, summarize(roundRatios(rounds, pick, (p) => p.referenceGreedy)), goal));
       }
       out.push(ratioEntry(m.id, `llama-loom ${label} ÷ llama-bench tg, separate turns`, pairedRatio(tg(loom, id), lbTg), rounds.length > 0 ? undefined : goal));
     };

@@ -1,4 +1,6 @@
 // The benchmark's results as fixed-width text tables for the terminal.
+import type { PairedTg } from './job.js';
+import { pairedRounds, roundRatios } from './ratios.js';
 import { isFailed, type BenchResults, type JobSummary, type ModelResult, type RatioEntry } from './results.js';
 import { quantile, summarize, type Summary } from './stats.js';
 
@@ -62,13 +64,16 @@ export function formatModel(m: ModelResult): string {
           : `; runtime start-up ${fmt(r.summary.runtimeInitMs, 0)} ms`));
     }
   }
-  const rounds = m.llamaLoom && !isFailed(m.llamaLoom) ? m.llamaLoom.runs.flatMap((r) => r.pairedTg ?? []) : [];
+  const rounds = pairedRounds(m);
   if (rounds.length > 0) {
-    const med = (f: (p: (typeof rounds)[number]) => number) => fmt(summarize(rounds.map(f)), 1);
-    const iqr = (v: number[]) => `${quantile(v, 0.25).toFixed(3)}–${quantile(v, 0.75).toFixed(3)}`;
+    const med = (f: (p: PairedTg) => number) => fmt(summarize(rounds.map(f)), 1);
+    const iqr = (pick: (p: PairedTg) => number, base: (p: PairedTg) => number) => {
+      const v = roundRatios(rounds, pick, base).filter(Number.isFinite);
+      return `${quantile(v, 0.25).toFixed(3)}–${quantile(v, 0.75).toFixed(3)}`;
+    };
     extra.push(`paired turns (${rounds.length} rounds), t/s: llama.cpp tg ${med((p) => p.reference)}, llama.cpp greedy ${med((p) => p.referenceGreedy)}, greedy ${med((p) => p.greedy)}, inline ${med((p) => p.greedyInline)}; ` +
-      `per-round ratio, interquartile: greedy ÷ tg ${iqr(rounds.map((p) => p.greedy / p.reference))}, greedy ÷ llama.cpp greedy ${iqr(rounds.map((p) => p.greedy / p.referenceGreedy))}, ` +
-      `inline ÷ tg ${iqr(rounds.map((p) => p.greedyInline / p.reference))}`);
+      `per-round ratio, interquartile: greedy ÷ tg ${iqr((p) => p.greedy, (p) => p.reference)}, greedy ÷ llama.cpp greedy ${iqr((p) => p.greedy, (p) => p.referenceGreedy)}, ` +
+      `inline ÷ tg ${iqr((p) => p.greedyInline, (p) => p.reference)}`);
   }
   return [`${m.id}: ${m.description} — pp ${m.promptTokens}, tg ${m.genTokens} (other strategies ${m.strategyTokens})`, table(head, rows), ...extra, ...notes].join('\n');
 }
