@@ -27,11 +27,16 @@ export class ReferenceTg {
   }
 
   /**
-   * Starts `bin` on `modelPath` with llama-bench's tg settings (context of `maxTokens`, `threads`
-   * threads) and waits until it has loaded the model and decoded one warm-up token.
+   * Starts `bin` on `modelPath` with llama-bench's tg settings (`threads` threads, a context of
+   * `contextSize` tokens, by default `maxTokens` as llama-bench sizes it) and waits until it has
+   * loaded the model and decoded one warm-up token. Turns take at most `maxTokens` tokens.
    */
-  static async start(bin: string, modelPath: string, o: { threads: number; maxTokens: number }): Promise<ReferenceTg> {
-    const child = spawn(bin, [modelPath, String(o.threads), String(o.maxTokens)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  static async start(bin: string, modelPath: string, o: { threads: number; maxTokens: number; contextSize?: number }): Promise<ReferenceTg> {
+    const contextSize = o.contextSize ?? o.maxTokens;
+    if (!Number.isInteger(contextSize) || contextSize < o.maxTokens) {
+      throw new RangeError(`contextSize must be an integer of at least maxTokens (${o.maxTokens}); received ${contextSize}`);
+    }
+    const child = spawn(bin, [modelPath, String(o.threads), String(contextSize)], { stdio: ['pipe', 'pipe', 'pipe'] });
     const ref = new ReferenceTg(child, o.maxTokens);
     const spawned = new Promise<boolean>((resolve) => {
       child.once('spawn', () => resolve(true));

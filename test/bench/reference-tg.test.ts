@@ -46,6 +46,23 @@ describe('loom-ref-tg', () => {
     }
   });
 
+  it('runs in a context larger than its turns when asked, and refuses one smaller than a turn', async () => {
+    await expect(ReferenceTg.start(referenceTool('loom-ref-tg'), model, { threads: 1, maxTokens: 8, contextSize: 7 }))
+      .rejects.toThrow('contextSize must be an integer of at least maxTokens (8); received 7');
+    const wide = await ReferenceTg.start(referenceTool('loom-ref-tg'), model, { threads: 1, maxTokens: 8, contextSize: 200 });
+    const m = await loadModel(model);
+    try {
+      const ctx = await m.createContext({ contextSize: 200 });
+      const loom = await generate(ctx, [m.bos!], { maxNewTokens: 8 });
+      expect((await wide.run(8, { greedy: true })).lastToken).toBe(loom.tokens[7]);
+      // the larger context does not lift the per-turn limit
+      await expect(wide.run(9)).rejects.toThrow('tokens must be an integer in [1, 8]; received 9');
+    } finally {
+      m.dispose();
+      await wide.close();
+    }
+  });
+
   it('rejects a count outside [1, maxTokens] before writing to the process, which keeps working', async () => {
     await expect(ref.run(17)).rejects.toThrow('tokens must be an integer in [1, 16]; received 17');
     await expect(ref.run(0)).rejects.toThrow(RangeError);
