@@ -30,10 +30,12 @@ export interface ContextOptions {
   /**
    * Generation steps whose decodes recently took at most this many milliseconds run on the JS
    * thread itself, skipping the two thread handoffs an off-thread decode costs (1–6 % of a tiny
-   * model's token time); the event loop then gets a turn only every 4 ms or so. Slower decodes
-   * (larger models) always run off the JS thread. Default 0: every decode off the JS thread, so
-   * the event loop never waits for one; 1.5 suits scripts and CLIs (`llama-loom generate` uses
-   * it). At most 1000.
+   * model's token time, 3–5 % of a 134 M one's); the event loop then gets a turn only every 4 ms,
+   * or between decodes when each takes longer. Slower decodes run off the JS thread. Default 0:
+   * every decode off the JS thread, so the event loop never waits for one. Scripts and CLIs with
+   * no event loop to keep responsive can pass 250, which inlines every decode of a model that runs
+   * at a usable speed (`llama-loom generate` does); a UI process that tolerates a few ms of delay,
+   * 1.5, which inlines only tiny models. At most 1000.
    */
   inlineDecodeMs?: number;
 }

@@ -93,7 +93,7 @@ export function parseGenerateArgs(args: string[]): { help: true } | { help: fals
   if (v.stop) o.stop = v.stop.map((s) => s.replace(/\\n/g, '\n'));
   const ctxSize = num('ctx-size', v['ctx-size'], true);
   const threads = num('threads', v.threads, true);
-  // No event loop to keep responsive here: tiny models decode inline (see inlineDecodeMs).
+  // No event loop to keep responsive here: decodes run on the JS thread (see inlineDecodeMs).
   o.context = { inlineDecodeMs: THROUGHPUT_INLINE_DECODE_MS, ...(ctxSize !== undefined ? { contextSize: ctxSize } : {}), ...(threads !== undefined ? { threads } : {}) };
   return { help: false, prompt: positionals[0], model: v.model, json: v.json === true, options: o };
 }
