@@ -45,6 +45,16 @@ export interface PairedTg {
   greedyInline: number;
 }
 
+/**
+ * One round of llama-loom's TypeScript sampling (top-k → top-p → temperature, then a draw) and of
+ * llama.cpp's native sampler chain with the same settings, back to back inside the llama-loom job:
+ * each one's wall time per decoding step, ms.
+ */
+export interface PairedSampling {
+  sampling: number;
+  nativeChain: number;
+}
+
 /** One strategy's generation figures. */
 export interface StrategyFigures {
   tokens: number;
@@ -77,6 +87,8 @@ export interface JobResult {
   loopDelayInline?: LoopDelay;
   /** llama-loom only, with {@link JobSpec.referenceTgBin}: tokens/s of each paired round. */
   pairedTg?: PairedTg[];
+  /** llama-loom only: step times of each paired sampling round. */
+  pairedSampling?: PairedSampling[];
   /** Logits bytes copied into JS memory per generated token (llama-loom only; 0 when zero-copy). */
   logitsBytesPerToken: number | null;
   peakRssBytes: number | null;

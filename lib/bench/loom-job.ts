@@ -4,7 +4,7 @@
 import { generate, loadModel, NativeSampler } from '../index.js';
 import type { Context } from '../context.js';
 import { THROUGHPUT_INLINE_DECODE_MS } from '../decode-scheduler.js';
-import { promptTokenIds, rotate, SAMPLING, type JobResult, type JobSpec, type PairedTg, type StrategyFigures } from './job.js';
+import { promptTokenIds, rotate, SAMPLING, type JobResult, type JobSpec, type PairedSampling, type PairedTg, type StrategyFigures } from './job.js';
 import { ReferenceTg } from './reference-tg.js';
 import { withLoopDelay } from './loop-delay.js';
 import { warmUpDecoding } from './synthetic.js';
@@ -18,6 +18,8 @@ function figures(tokens: number, totalMs: number, stepMs: number): StrategyFigur
 
 /** Wall time a job gives its paired rounds (see {@link PairedTg}), and the rounds' bounds. */
 const PAIRED_BUDGET_MS = 16000;
+/** Wall time a job gives its paired sampling rounds (see {@link PairedSampling}). */
+const SAMPLING_BUDGET_MS = 6000;
 const PAIRED_ROUNDS_MIN = 4;
 const PAIRED_ROUNDS_MAX = 40;
 
@@ -65,32 +67,49 @@ function startReference(spec: JobSpec): Promise<ReferenceTg> {
 }
 
 /**
+ * Runs `turns` back to back, as many rounds as fit `budgetMs` at `turnMs` a turn (within the
+ * bounds above), each filling its part of a fresh `row()`. The order rotates every round and
+ * reverses every `turns.length` rounds, so each turn follows each other one equally often.
+ */
+async function alternatingRounds<R>(turns: Array<(row: R) => Promise<void>>, row: () => R, turnMs: number, budgetMs: number): Promise<R[]> {
+  const rounds = Math.min(PAIRED_ROUNDS_MAX, Math.max(PAIRED_ROUNDS_MIN, Math.round(budgetMs / (turns.length * Math.max(1, turnMs)))));
+  const out: R[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const r = row();
+    const order = rotate(turns, round);
+    for (const turn of Math.floor(round / turns.length) % 2 === 0 ? order : order.reverse()) await turn(r);
+    out.push(r);
+  }
+  return out;
+}
+
+/**
  * llama-bench's tg test and llama.cpp's greedy generation (both by `ref`, loaded once) and
- * llama-loom's greedy runs on both contexts, back to back, as many rounds as fit
- * {@link PAIRED_BUDGET_MS}. The order rotates every round and reverses every fourth, so each
- * contender follows each other one equally often. No warm-up precedes a turn, on either side:
- * each starts on caches the other has just used, and each parks its threadpool when its turn
- * ends, so neither side's workers poll into the other's turn.
+ * llama-loom's greedy runs on both contexts, alternating for {@link PAIRED_BUDGET_MS}. No warm-up
+ * precedes a turn, on either side: each starts on caches the other has just used, and each parks
+ * its threadpool when its turn ends, so neither side's workers poll into the other's turn.
  */
 async function pairedRounds(ref: ReferenceTg, spec: JobSpec, greedyStepMs: number, greedy: () => Promise<StrategyFigures>, greedyInline: () => Promise<StrategyFigures>): Promise<PairedTg[]> {
-  const turns: Array<(row: PairedTg) => Promise<void>> = [
+  await ref.run(spec.genTokens);
+  await ref.run(spec.genTokens, { greedy: true });
+  return alternatingRounds<PairedTg>([
     async (row) => { row.reference = (await ref.run(spec.genTokens)).tokensPerSecond; },
     async (row) => { row.referenceGreedy = (await ref.run(spec.genTokens, { greedy: true })).tokensPerSecond; },
     async (row) => { row.greedy = (await greedy()).tokensPerSecond; },
     async (row) => { row.greedyInline = (await greedyInline()).tokensPerSecond; },
-  ];
-  await ref.run(spec.genTokens);
-  await ref.run(spec.genTokens, { greedy: true });
-  const turnMs = Math.max(1, spec.genTokens * greedyStepMs);
-  const rounds = Math.min(PAIRED_ROUNDS_MAX, Math.max(PAIRED_ROUNDS_MIN, Math.round(PAIRED_BUDGET_MS / (turns.length * turnMs))));
-  const out: PairedTg[] = [];
-  for (let round = 0; round < rounds; round++) {
-    const row: PairedTg = { reference: NaN, referenceGreedy: NaN, greedy: NaN, greedyInline: NaN };
-    const order = rotate(turns, round);
-    for (const turn of Math.floor(round / turns.length) % 2 === 0 ? order : order.reverse()) await turn(row);
-    out.push(row);
-  }
-  return out;
+  ], () => ({ reference: NaN, referenceGreedy: NaN, greedy: NaN, greedyInline: NaN }), spec.genTokens * greedyStepMs, PAIRED_BUDGET_MS);
+}
+
+/**
+ * TypeScript sampling and the native sampler chain, alternating for {@link SAMPLING_BUDGET_MS}:
+ * their separate turns within a job lie seconds apart, and the VM's drift over that time was as
+ * large as the few per cent the two differ by.
+ */
+function pairedSampling(stepMs: number, spec: JobSpec, sampling: () => Promise<StrategyFigures>, nativeChain: () => Promise<StrategyFigures>): Promise<PairedSampling[]> {
+  return alternatingRounds<PairedSampling>([
+    async (row) => { row.sampling = (await sampling()).stepMs; },
+    async (row) => { row.nativeChain = (await nativeChain()).stepMs; },
+  ], () => ({ sampling: NaN, nativeChain: NaN }), spec.strategyTokens * stepMs, SAMPLING_BUDGET_MS);
 }
 
 /** Runs the llama-loom job in this process. */
@@ -186,6 +205,7 @@ async function loomJob(spec: JobSpec, reference: () => Promise<ReferenceTg>): Pr
       }
       const copiedByStrategies = copied() - copiedBefore;
       const pairedTg = spec.referenceTgBin ? await pairedRounds(await reference(), spec, warmGreedy.stepMs, () => runs.greedy(), () => runs['greedy-inline']()) : undefined;
+      const sampled = await pairedSampling(strategies.sampling!.stepMs, spec, () => runs.sampling(), () => runs['native-chain']());
       native.dispose();
       const generated = Object.values(strategies).reduce((n, s) => n + s.tokens, 0);
       return {
@@ -198,6 +218,7 @@ async function loomJob(spec: JobSpec, reference: () => Promise<ReferenceTg>): Pr
         loopDelay,
         loopDelayInline,
         ...(pairedTg ? { pairedTg } : {}),
+        pairedSampling: sampled,
         logitsBytesPerToken: copiedByStrategies / generated,
         peakRssBytes: process.resourceUsage().maxRSS * 1024,
       };

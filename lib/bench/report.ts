@@ -1,6 +1,6 @@
 // The benchmark's results as fixed-width text tables for the terminal.
 import type { PairedTg } from './job.js';
-import { pairedRounds, roundRatios } from './ratios.js';
+import { pairedRounds, pairedSamplingRounds, roundRatios } from './ratios.js';
 import { isFailed, type BenchResults, type JobSummary, type ModelResult, type RatioEntry } from './results.js';
 import { quantile, summarize, type Summary } from './stats.js';
 
@@ -74,6 +74,12 @@ export function formatModel(m: ModelResult): string {
     extra.push(`paired turns (${rounds.length} rounds), t/s: llama.cpp tg ${med((p) => p.reference)}, llama.cpp greedy ${med((p) => p.referenceGreedy)}, greedy ${med((p) => p.greedy)}, inline ${med((p) => p.greedyInline)}; ` +
       `per-round ratio, interquartile: greedy ÷ tg ${iqr((p) => p.greedy, (p) => p.reference)}, greedy ÷ llama.cpp greedy ${iqr((p) => p.greedy, (p) => p.referenceGreedy)}, ` +
       `inline ÷ tg ${iqr((p) => p.greedyInline, (p) => p.reference)}`);
+  }
+  const sampled = pairedSamplingRounds(m);
+  if (sampled.length > 0) {
+    const ratios = roundRatios(sampled, (p) => p.sampling, (p) => p.nativeChain).filter(Number.isFinite);
+    extra.push(`paired sampling turns (${sampled.length} rounds), step ms: TS sampling ${fmt(summarize(sampled.map((p) => p.sampling)), 2)}, ` +
+      `native chain ${fmt(summarize(sampled.map((p) => p.nativeChain)), 2)}; per-round ratio, interquartile: ${quantile(ratios, 0.25).toFixed(3)}–${quantile(ratios, 0.75).toFixed(3)}`);
   }
   return [`${m.id}: ${m.description} — pp ${m.promptTokens}, tg ${m.genTokens} (other strategies ${m.strategyTokens})`, table(head, rows), ...extra, ...notes].join('\n');
 }

@@ -86,6 +86,15 @@ describe('quick benchmark', () => {
     expect(run.strategies['native-chain']!.tokens).toBe(m.strategyTokens);
     expect(run.strategies['greedy-inline']!.tokens).toBe(m.genTokens);
     expect(run.loopDelayInline?.p99Ms).toBeGreaterThanOrEqual(0);
+    // TS sampling and the native chain alternated turn by turn: at least 4 rounds, every step
+    // measured, and the goal is read from those rounds, not from the separate turns.
+    expect(run.pairedSampling!.length).toBeGreaterThanOrEqual(4);
+    for (const p of run.pairedSampling!) for (const v of [p.sampling, p.nativeChain]) expect(v).toBeGreaterThan(0);
+    const samplingRows = results.ratios.filter((r) => r.name.startsWith('TS sampling step ÷ native chain step'));
+    expect(samplingRows.map((r) => [r.name, r.goal?.target])).toEqual([
+      ['TS sampling step ÷ native chain step, paired turns', 1], ['TS sampling step ÷ native chain step', undefined],
+    ]);
+    expect(samplingRows[0]!.value.n).toBe(run.pairedSampling!.length);
     // Zero-copy logits: nothing was copied into JS memory while generating.
     expect(run.logitsBytesPerToken).toBe(0);
     expect(m.llamaLoom.summary.logitsBytesPerToken.median).toBe(0);
@@ -96,7 +105,7 @@ describe('quick benchmark', () => {
       // its greedy runs: at least 4 rounds, every figure measured.
       expect(run.pairedTg!.length).toBeGreaterThanOrEqual(4);
       for (const p of run.pairedTg!) for (const v of [p.reference, p.referenceGreedy, p.greedy, p.greedyInline]) expect(v).toBeGreaterThan(0);
-      const paired = results.ratios.filter((r) => r.name.endsWith(', paired turns'));
+      const paired = results.ratios.filter((r) => r.name.endsWith(', paired turns') && r.name.startsWith('llama-loom greedy'));
       expect(paired.map((r) => r.name)).toEqual([
         'llama-loom greedy tg ÷ llama.cpp tg, paired turns', 'llama-loom greedy tg ÷ llama.cpp greedy, paired turns',
         'llama-loom greedy tg, inline decodes ÷ llama.cpp tg, paired turns', 'llama-loom greedy tg, inline decodes ÷ llama.cpp greedy, paired turns',
