@@ -46,7 +46,7 @@ export interface PairedTg {
 }
 
 /**
- * One round of llama-loom's TypeScript sampling (top-k → top-p → temperature, then a draw) and of
+ * One round of llama-loom's TypeScript sampling ({@link SAMPLING}: temperature, top-k, top-p, a draw) and of
  * llama.cpp's native sampler chain with the same settings, back to back inside the llama-loom job:
  * each one's wall time per decoding step, ms.
  */

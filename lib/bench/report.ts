@@ -67,21 +67,23 @@ export function formatModel(m: ModelResult): string {
   const rounds = pairedRounds(m);
   if (rounds.length > 0) {
     const med = (f: (p: PairedTg) => number) => fmt(summarize(rounds.map(f)), 1);
-    const iqr = (pick: (p: PairedTg) => number, base: (p: PairedTg) => number) => {
-      const v = roundRatios(rounds, pick, base).filter(Number.isFinite);
-      return `${quantile(v, 0.25).toFixed(3)}–${quantile(v, 0.75).toFixed(3)}`;
-    };
+    const iqr = (pick: (p: PairedTg) => number, base: (p: PairedTg) => number) => interquartile(roundRatios(rounds, pick, base));
     extra.push(`paired turns (${rounds.length} rounds), t/s: llama.cpp tg ${med((p) => p.reference)}, llama.cpp greedy ${med((p) => p.referenceGreedy)}, greedy ${med((p) => p.greedy)}, inline ${med((p) => p.greedyInline)}; ` +
       `per-round ratio, interquartile: greedy ÷ tg ${iqr((p) => p.greedy, (p) => p.reference)}, greedy ÷ llama.cpp greedy ${iqr((p) => p.greedy, (p) => p.referenceGreedy)}, ` +
       `inline ÷ tg ${iqr((p) => p.greedyInline, (p) => p.reference)}`);
   }
   const sampled = pairedSamplingRounds(m);
   if (sampled.length > 0) {
-    const ratios = roundRatios(sampled, (p) => p.sampling, (p) => p.nativeChain).filter(Number.isFinite);
     extra.push(`paired sampling turns (${sampled.length} rounds), step ms: TS sampling ${fmt(summarize(sampled.map((p) => p.sampling)), 2)}, ` +
-      `native chain ${fmt(summarize(sampled.map((p) => p.nativeChain)), 2)}; per-round ratio, interquartile: ${quantile(ratios, 0.25).toFixed(3)}–${quantile(ratios, 0.75).toFixed(3)}`);
+      `native chain ${fmt(summarize(sampled.map((p) => p.nativeChain)), 2)}; per-round ratio, interquartile: ${interquartile(roundRatios(sampled, (p) => p.sampling, (p) => p.nativeChain))}`);
   }
   return [`${m.id}: ${m.description} — pp ${m.promptTokens}, tg ${m.genTokens} (other strategies ${m.strategyTokens})`, table(head, rows), ...extra, ...notes].join('\n');
+}
+
+/** "q1–q3" of the finite per-round ratios. */
+function interquartile(ratios: readonly number[]): string {
+  const v = ratios.filter(Number.isFinite);
+  return `${quantile(v, 0.25).toFixed(3)}–${quantile(v, 0.75).toFixed(3)}`;
 }
 
 /** The ratio table: median [min–max] of per-repetition ratios, goal and verdict. */
