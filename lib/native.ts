@@ -194,6 +194,12 @@ export interface NativeAddon {
    * not finite. Synchronous: a 32 k row takes ~15 µs.
    */
   expSum?(row: Float32Array, shift: number): number;
+  /**
+   * The bench's in-process reference: llama.cpp's own loop on `context` (cache cleared, `count`
+   * one-token decodes from BOS through its C API), with random next tokens (llama-bench's tg) or
+   * its greedy sampler's picks; synchronous, on the calling thread. No logits rows remain after.
+   */
+  referenceLoop?(context: NativeContext, count: number, greedy: boolean): { nanoseconds: number; lastToken: number };
   /** llama_model_quantize off the JS thread; `metadata` overrides string keys in the output. */
   quantize?(src: string, dst: string, type: string, metadata?: Record<string, string>): Promise<void>;
 }

@@ -9,6 +9,7 @@
 #include "sampler.h"
 #include "state.h"
 #include "quantize.h"
+#include "reference-loop.h"
 #include "row-stats.h"
 #include "train.h"
 
@@ -88,6 +89,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("train", Napi::Function::New(env, Train, "train"));
   exports.Set("quantize", Napi::Function::New(env, Quantize, "quantize"));
   exports.Set("expSum", Napi::Function::New(env, ExpSum, "expSum"));
+  exports.Set("referenceLoop", Napi::Function::New(env, ReferenceLoop, "referenceLoop"));
   return exports;
 }
 
