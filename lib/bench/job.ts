@@ -41,6 +41,11 @@ export interface PairedTg {
   reference: number;
   /** llama.cpp's greedy sampler picking every next token. */
   referenceGreedy: number;
+  /**
+   * The same greedy loop inside llama-loom's process, on the inline-decode context
+   * (`lib/bench/reference-loop.ts`): only llama-loom's own per-token work differs from its turns.
+   */
+  inProcessGreedy: number;
   greedy: number;
   greedyInline: number;
 }

@@ -5,6 +5,7 @@ import { generate, loadModel, NativeSampler } from '../index.js';
 import type { Context } from '../context.js';
 import { THROUGHPUT_INLINE_DECODE_MS } from '../decode-scheduler.js';
 import { promptTokenIds, rotate, SAMPLING, type JobResult, type JobSpec, type PairedSampling, type PairedTg, type StrategyFigures } from './job.js';
+import { referenceLoop } from './reference-loop.js';
 import { ReferenceTg } from './reference-tg.js';
 import { withLoopDelay } from './loop-delay.js';
 import { warmUpDecoding } from './synthetic.js';
@@ -84,20 +85,23 @@ async function alternatingRounds<R>(turns: Array<(row: R) => Promise<void>>, row
 }
 
 /**
- * llama-bench's tg test and llama.cpp's greedy generation (both by `ref`, loaded once) and
- * llama-loom's greedy runs on both contexts, alternating for {@link PAIRED_BUDGET_MS}. No warm-up
+ * llama-bench's tg test and llama.cpp's greedy generation (both by `ref`, loaded once), the same
+ * greedy loop in this process on the inline context, and llama-loom's greedy runs on both
+ * contexts, alternating for {@link PAIRED_BUDGET_MS}. No warm-up
  * precedes a turn, on either side: each starts on caches the other has just used, and each parks
  * its threadpool when its turn ends, so neither side's workers poll into the other's turn.
  */
-async function pairedRounds(ref: ReferenceTg, spec: JobSpec, greedyStepMs: number, greedy: () => Promise<StrategyFigures>, greedyInline: () => Promise<StrategyFigures>): Promise<PairedTg[]> {
+async function pairedRounds(ref: ReferenceTg, spec: JobSpec, greedyStepMs: number, greedy: () => Promise<StrategyFigures>, greedyInline: () => Promise<StrategyFigures>, inlineCtx: Context): Promise<PairedTg[]> {
   await ref.run(spec.genTokens);
   await ref.run(spec.genTokens, { greedy: true });
+  referenceLoop(inlineCtx, spec.genTokens);
   return alternatingRounds<PairedTg>([
     async (row) => { row.reference = (await ref.run(spec.genTokens)).tokensPerSecond; },
     async (row) => { row.referenceGreedy = (await ref.run(spec.genTokens, { greedy: true })).tokensPerSecond; },
+    async (row) => { row.inProcessGreedy = referenceLoop(inlineCtx, spec.genTokens).tokensPerSecond; },
     async (row) => { row.greedy = (await greedy()).tokensPerSecond; },
     async (row) => { row.greedyInline = (await greedyInline()).tokensPerSecond; },
-  ], () => ({ reference: NaN, referenceGreedy: NaN, greedy: NaN, greedyInline: NaN }), spec.genTokens * greedyStepMs, PAIRED_BUDGET_MS);
+  ], () => ({ reference: NaN, referenceGreedy: NaN, inProcessGreedy: NaN, greedy: NaN, greedyInline: NaN }), spec.genTokens * greedyStepMs, PAIRED_BUDGET_MS);
 }
 
 /**
@@ -204,7 +208,7 @@ async function loomJob(spec: JobSpec, reference: () => Promise<ReferenceTg>): Pr
         }
       }
       const copiedByStrategies = copied() - copiedBefore;
-      const pairedTg = spec.referenceTgBin ? await pairedRounds(await reference(), spec, warmGreedy.stepMs, () => runs.greedy(), () => runs['greedy-inline']()) : undefined;
+      const pairedTg = spec.referenceTgBin ? await pairedRounds(await reference(), spec, warmGreedy.stepMs, () => runs.greedy(), () => runs['greedy-inline'](), inlineCtx) : undefined;
       const sampled = await pairedSampling(strategies.sampling!.stepMs, spec, () => runs.sampling(), () => runs['native-chain']());
       native.dispose();
       const generated = Object.values(strategies).reduce((n, s) => n + s.tokens, 0);

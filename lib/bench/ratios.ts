@@ -40,6 +40,7 @@ export function modelRatios(m: ModelResult, large: boolean): RatioEntry[] {
       if (rounds.length > 0) {
         out.push(ratioEntry(m.id, `llama-loom ${label} ÷ llama.cpp tg, paired turns`, summarize(roundRatios(rounds, pick, (p) => p.reference)), goal));
         out.push(ratioEntry(m.id, `llama-loom ${label} ÷ llama.cpp greedy, paired turns`, summarize(roundRatios(rounds, pick, (p) => p.referenceGreedy)), goal));
+        out.push(ratioEntry(m.id, `llama-loom ${label} ÷ llama.cpp greedy in-process, paired turns`, summarize(roundRatios(rounds, pick, (p) => p.inProcessGreedy)), goal));
       }
       out.push(ratioEntry(m.id, `llama-loom ${label} ÷ llama-bench tg, separate turns`, pairedRatio(tg(loom, id), lbTg), rounds.length > 0 ? undefined : goal));
     };
@@ -50,6 +51,8 @@ export function modelRatios(m: ModelResult, large: boolean): RatioEntry[] {
       // That the persistent reference runs at llama-bench's own speed: its turns ÷ llama-bench's.
       const refTg = loom.map((r) => quantile((r.pairedTg ?? []).map((p) => p.reference), 0.5));
       out.push(ratioEntry(m.id, 'loom-ref-tg tg ÷ llama-bench tg, separate turns', pairedRatio(refTg, lbTg)));
+      // The same greedy loop in llama-loom's process and in its own: what the process alone moves.
+      out.push(ratioEntry(m.id, 'llama.cpp greedy in-process ÷ in loom-ref-tg, paired turns', summarize(roundRatios(rounds, (p) => p.inProcessGreedy, (p) => p.referenceGreedy))));
     }
     out.push(ratioEntry(m.id, 'llama-loom decode-only tg ÷ llama-bench tg', pairedRatio(tg(loom, 'decode-only'), lbTg)));
     out.push(ratioEntry(m.id, 'llama-loom pp ÷ llama-bench pp', pairedRatio(loom.map((r) => r.promptTokensPerSecond), lb.map((r) => r.promptTokensPerSecond ?? NaN))));

@@ -68,9 +68,10 @@ export function formatModel(m: ModelResult): string {
   if (rounds.length > 0) {
     const med = (f: (p: PairedTg) => number) => fmt(summarize(rounds.map(f)), 1);
     const iqr = (pick: (p: PairedTg) => number, base: (p: PairedTg) => number) => interquartile(roundRatios(rounds, pick, base));
-    extra.push(`paired turns (${rounds.length} rounds), t/s: llama.cpp tg ${med((p) => p.reference)}, llama.cpp greedy ${med((p) => p.referenceGreedy)}, greedy ${med((p) => p.greedy)}, inline ${med((p) => p.greedyInline)}; ` +
+    extra.push(`paired turns (${rounds.length} rounds), t/s: llama.cpp tg ${med((p) => p.reference)}, llama.cpp greedy ${med((p) => p.referenceGreedy)}, ` +
+      `the same in-process ${med((p) => p.inProcessGreedy)}, greedy ${med((p) => p.greedy)}, inline ${med((p) => p.greedyInline)}; ` +
       `per-round ratio, interquartile: greedy ÷ tg ${iqr((p) => p.greedy, (p) => p.reference)}, greedy ÷ llama.cpp greedy ${iqr((p) => p.greedy, (p) => p.referenceGreedy)}, ` +
-      `inline ÷ tg ${iqr((p) => p.greedyInline, (p) => p.reference)}`);
+      `inline ÷ tg ${iqr((p) => p.greedyInline, (p) => p.reference)}, inline ÷ in-process greedy ${iqr((p) => p.greedyInline, (p) => p.inProcessGreedy)}`);
   }
   const sampled = pairedSamplingRounds(m);
   if (sampled.length > 0) {

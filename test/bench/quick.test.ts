@@ -104,14 +104,17 @@ describe('quick benchmark', () => {
       // llama-bench's tg test (loom-ref-tg) also ran inside the llama-loom job, alternating with
       // its greedy runs: at least 4 rounds, every figure measured.
       expect(run.pairedTg!.length).toBeGreaterThanOrEqual(4);
-      for (const p of run.pairedTg!) for (const v of [p.reference, p.referenceGreedy, p.greedy, p.greedyInline]) expect(v).toBeGreaterThan(0);
+      for (const p of run.pairedTg!) for (const v of [p.reference, p.referenceGreedy, p.inProcessGreedy, p.greedy, p.greedyInline]) expect(v).toBeGreaterThan(0);
       const paired = results.ratios.filter((r) => r.name.endsWith(', paired turns') && r.name.startsWith('llama-loom greedy'));
       expect(paired.map((r) => r.name)).toEqual([
         'llama-loom greedy tg ÷ llama.cpp tg, paired turns', 'llama-loom greedy tg ÷ llama.cpp greedy, paired turns',
+        'llama-loom greedy tg ÷ llama.cpp greedy in-process, paired turns',
         'llama-loom greedy tg, inline decodes ÷ llama.cpp tg, paired turns', 'llama-loom greedy tg, inline decodes ÷ llama.cpp greedy, paired turns',
+        'llama-loom greedy tg, inline decodes ÷ llama.cpp greedy in-process, paired turns',
       ]);
       for (const r of paired) expect(r.value.n).toBe(run.pairedTg!.length);
       expect(results.ratios.map((r) => r.name)).toContain('loom-ref-tg tg ÷ llama-bench tg, separate turns');
+      expect(results.ratios.find((r) => r.name === 'llama.cpp greedy in-process ÷ in loom-ref-tg, paired turns')?.value.n).toBe(run.pairedTg!.length);
       if (existsSync(join(ROOT, 'build', 'bin', 'llama-batched-bench'))) {
         if (!m.batchedBench || isFailed(m.batchedBench)) throw new Error(`llama-batched-bench failed: ${JSON.stringify(m.batchedBench)}`);
         expect(m.batchedBench.runs).toHaveLength(1);
