@@ -26,6 +26,9 @@ export interface JobSpec {
    * when llama-bench is not a contender or the reference tools are not built.
    */
   referenceTgBin?: string;
+  /** Wall time for the paired rounds (see {@link PairedTg}) and for the paired sampling rounds, ms. */
+  pairedBudgetMs: number;
+  samplingBudgetMs: number;
 }
 
 /**

@@ -17,10 +17,7 @@ function figures(tokens: number, totalMs: number, stepMs: number): StrategyFigur
   return { tokens, tokensPerSecond: totalMs > 0 ? (tokens * 1000) / totalMs : 0, stepMs };
 }
 
-/** Wall time a job gives its paired rounds (see {@link PairedTg}), and the rounds' bounds. */
-const PAIRED_BUDGET_MS = 16000;
-/** Wall time a job gives its paired sampling rounds (see {@link PairedSampling}). */
-const SAMPLING_BUDGET_MS = 6000;
+/** The bounds on the number of paired rounds, whatever the job's budget for them. */
 const PAIRED_ROUNDS_MIN = 4;
 const PAIRED_ROUNDS_MAX = 40;
 
@@ -87,7 +84,7 @@ async function alternatingRounds<R>(turns: Array<(row: R) => Promise<void>>, row
 /**
  * llama-bench's tg test and llama.cpp's greedy generation (both by `ref`, loaded once), the same
  * greedy loop in this process on the inline context, and llama-loom's greedy runs on both
- * contexts, alternating for {@link PAIRED_BUDGET_MS}. No warm-up
+ * contexts, alternating for the job's `pairedBudgetMs`. No warm-up
  * precedes a turn, on either side: each starts on caches the other has just used, and each parks
  * its threadpool when its turn ends, so neither side's workers poll into the other's turn.
  */
@@ -101,11 +98,11 @@ async function pairedRounds(ref: ReferenceTg, spec: JobSpec, greedyStepMs: numbe
     async (row) => { row.inProcessGreedy = referenceLoop(inlineCtx, spec.genTokens).tokensPerSecond; },
     async (row) => { row.greedy = (await greedy()).tokensPerSecond; },
     async (row) => { row.greedyInline = (await greedyInline()).tokensPerSecond; },
-  ], () => ({ reference: NaN, referenceGreedy: NaN, inProcessGreedy: NaN, greedy: NaN, greedyInline: NaN }), spec.genTokens * greedyStepMs, PAIRED_BUDGET_MS);
+  ], () => ({ reference: NaN, referenceGreedy: NaN, inProcessGreedy: NaN, greedy: NaN, greedyInline: NaN }), spec.genTokens * greedyStepMs, spec.pairedBudgetMs);
 }
 
 /**
- * TypeScript sampling and the native sampler chain, alternating for {@link SAMPLING_BUDGET_MS}:
+ * TypeScript sampling and the native sampler chain, alternating for the job's `samplingBudgetMs`:
  * their separate turns within a job lie seconds apart, and the VM's drift over that time was as
  * large as the few per cent the two differ by.
  */
@@ -113,7 +110,7 @@ function pairedSampling(stepMs: number, spec: JobSpec, sampling: () => Promise<S
   return alternatingRounds<PairedSampling>([
     async (row) => { row.sampling = (await sampling()).stepMs; },
     async (row) => { row.nativeChain = (await nativeChain()).stepMs; },
-  ], () => ({ sampling: NaN, nativeChain: NaN }), spec.strategyTokens * stepMs, SAMPLING_BUDGET_MS);
+  ], () => ({ sampling: NaN, nativeChain: NaN }), spec.strategyTokens * stepMs, spec.samplingBudgetMs);
 }
 
 /** Runs the llama-loom job in this process. */

@@ -116,6 +116,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     const pairWithReference = contenders.includes('llama-bench') && existsSync(referenceTgBin);
     const job = (contender: JobSpec['contender'], rep: number, V: number): JobSpec => ({
       contender, modelPath: model.path, vocabSize: V, promptTokens, genTokens, strategyTokens, threads, rep, seed: 1 + rep,
+      // The full run's paired rounds take ~200 / 31 / 20 rounds per model; the quick run checks they work.
+      pairedBudgetMs: quick ? 3000 : 16000, samplingBudgetMs: quick ? 1500 : 6000,
       ...(contender === 'llama-loom' && pairWithReference ? { referenceTgBin } : {}),
     });
     const V = await vocabSize(model.path);

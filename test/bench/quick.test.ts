@@ -134,7 +134,9 @@ describe('quick benchmark', () => {
     const shown = results.ratios.filter((r) => r.value.n > 0 && Number.isFinite(r.value.median)).length;
     expect(svg.match(/<rect x=/g)).toHaveLength(shown);
     expect(formatReport(results)).toContain('Ratios (per-repetition pairs):');
-  });
+    // A whole quick run (every contender, synthetic rows, decoding steps): 80–110 s in CI beside
+    // the other test files, so it gets more than the suite's 120 s default.
+  }, 300_000);
 });
 
 describe('chart', () => {
