@@ -17,6 +17,7 @@
 #include <cstring>
 #include <random>
 
+#include "generation-loop.h"
 #include "ggml-cpu.h"
 #include "llama.h"
 
@@ -56,34 +57,14 @@ int main(int argc, char** argv) {
   llama_attach_threadpool(ctx, pool, nullptr);
 
   const llama_vocab* vocab = llama_model_get_vocab(model);
-  const unsigned n_vocab = static_cast<unsigned>(llama_vocab_n_tokens(vocab));
   const llama_token bos = llama_vocab_get_add_bos(vocab) ? llama_vocab_bos(vocab) : 0;
   std::mt19937 rng(42);
 
   llama_sampler* greedy_sampler = llama_sampler_chain_init(llama_sampler_chain_default_params());
   llama_sampler_chain_add(greedy_sampler, llama_sampler_init_greedy());
 
-  llama_token token = bos;
-  auto run = [&](int n, bool greedy) -> bool {
-    llama_memory_clear(llama_get_memory(ctx), false);
-    llama_sampler_reset(greedy_sampler);
-    token = bos;
-    for (int i = 0; i < n; i++) {
-      llama_batch batch = llama_batch_get_one(&token, 1);
-      if (llama_decode(ctx, batch) != 0) return false;
-      // llama-bench's tg never reads the last decode's output; greedy, like a generation, picks a
-      // token after every decode.
-      if (i + 1 == n && !greedy) break;
-      if (greedy) {
-        token = llama_sampler_sample(greedy_sampler, ctx, -1);
-      } else {
-        llama_synchronize(ctx);
-        token = static_cast<llama_token>(rng() % n_vocab);
-      }
-    }
-    llama_synchronize(ctx);
-    return true;
-  };
+  llama_token last = -1;
+  auto run = [&](int n, bool greedy) -> bool { return loom_ref::GenerationLoop(ctx, greedy_sampler, rng, bos, n, greedy, &last) == 0; };
 
   if (!run(1, false)) { std::fprintf(stderr, "decode failed\n"); return 1; }
   ggml_threadpool_pause(pool);
@@ -101,7 +82,7 @@ int main(int argc, char** argv) {
     // Park the workers now rather than let them poll for the next graph (up to ~0.3 s of a core):
     // the caller runs its own turn next, and llama-loom parks its pool the same way.
     ggml_threadpool_pause(pool);
-    std::printf("%lld %d\n", static_cast<long long>(ns), greedy ? token : -1);
+    std::printf("%lld %d\n", static_cast<long long>(ns), last);
     std::fflush(stdout);
   }
   llama_sampler_free(greedy_sampler);
