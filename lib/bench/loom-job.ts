@@ -4,6 +4,7 @@
 import { generate, loadModel, NativeSampler } from '../index.js';
 import type { Context } from '../context.js';
 import { THROUGHPUT_INLINE_DECODE_MS } from '../decode-scheduler.js';
+import { alternatingRounds } from './alternating-rounds.js';
 import { promptTokenIds, rotate, SAMPLING, type JobResult, type JobSpec, type PairedSampling, type PairedTg, type StrategyFigures } from './job.js';
 import { referenceLoop } from './reference-loop.js';
 import { ReferenceTg } from './reference-tg.js';
@@ -16,10 +17,6 @@ export const LOOM_STRATEGIES = ['greedy', 'greedy-inline', 'greedy-short', 'samp
 function figures(tokens: number, totalMs: number, stepMs: number): StrategyFigures {
   return { tokens, tokensPerSecond: totalMs > 0 ? (tokens * 1000) / totalMs : 0, stepMs };
 }
-
-/** The bounds on the number of paired rounds, whatever the job's budget for them. */
-const PAIRED_ROUNDS_MIN = 4;
-const PAIRED_ROUNDS_MAX = 40;
 
 /** Models whose steps are shorter than this get three warm-up passes (a compile stall would show). */
 const SHORT_STEP_MS = 5;
@@ -62,23 +59,6 @@ function jobContextSize(spec: JobSpec): number {
 /** Starts the job's `loom-ref-tg` on its model (see {@link pairedRounds}). */
 function startReference(spec: JobSpec): Promise<ReferenceTg> {
   return ReferenceTg.start(spec.referenceTgBin!, spec.modelPath, { threads: spec.threads, maxTokens: spec.genTokens, contextSize: jobContextSize(spec) });
-}
-
-/**
- * Runs `turns` back to back, as many rounds as fit `budgetMs` at `turnMs` a turn (within the
- * bounds above), each filling its part of a fresh `row()`. The order rotates every round and
- * reverses every `turns.length` rounds, so each turn follows each other one equally often.
- */
-async function alternatingRounds<R>(turns: Array<(row: R) => Promise<void>>, row: () => R, turnMs: number, budgetMs: number): Promise<R[]> {
-  const rounds = Math.min(PAIRED_ROUNDS_MAX, Math.max(PAIRED_ROUNDS_MIN, Math.round(budgetMs / (turns.length * Math.max(1, turnMs)))));
-  const out: R[] = [];
-  for (let round = 0; round < rounds; round++) {
-    const r = row();
-    const order = rotate(turns, round);
-    for (const turn of Math.floor(round / turns.length) % 2 === 0 ? order : order.reverse()) await turn(r);
-    out.push(r);
-  }
-  return out;
 }
 
 /**

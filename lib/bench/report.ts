@@ -81,8 +81,8 @@ export function formatModel(m: ModelResult): string {
   return [`${m.id}: ${m.description} — pp ${m.promptTokens}, tg ${m.genTokens} (other strategies ${m.strategyTokens})`, table(head, rows), ...extra, ...notes].join('\n');
 }
 
-/** "q1–q3" of the finite per-round ratios. */
-function interquartile(ratios: readonly number[]): string {
+/** "q1–q3" of the finite per-round ratios (text, three decimals). */
+export function interquartile(ratios: readonly number[]): string {
   const v = ratios.filter(Number.isFinite);
   return `${quantile(v, 0.25).toFixed(3)}–${quantile(v, 0.75).toFixed(3)}`;
 }

@@ -58,10 +58,22 @@ describe('llama-batched-bench JSONL', () => {
 describe('bench command line', () => {
   it('maps options and rejects mistakes with a UsageError', () => {
     const p = parseBenchArgs(['--quick', '-t', '3', '--contenders', 'llama-loom,llama-bench', '--in-process']);
-    expect(p).toEqual({ help: false, json: false, options: { quick: true, threads: 3, contenders: ['llama-loom', 'llama-bench'], isolate: false } });
+    expect(p).toEqual({ help: false, overhead: false, json: false, options: { quick: true, threads: 3, contenders: ['llama-loom', 'llama-bench'], isolate: false } });
     expect(() => parseBenchArgs(['--contenders', 'ollama'])).toThrow(UsageError);
     expect(() => parseBenchArgs(['-t', '0'])).toThrow(/--threads must be a positive integer/);
     expect(() => parseBenchArgs(['--omp-wait-policy', 'busy'])).toThrow(UsageError);
+  });
+
+  it('maps --overhead and keeps the options of the two modes apart', () => {
+    expect(parseBenchArgs(['--overhead', '-m', 'x.gguf', '-t', '1', '--tokens', '64', '--seconds', '5', '--beams', '0', '--json'])).toEqual({
+      help: false, overhead: true, json: true, overheadOptions: { model: 'x.gguf', threads: 1, tokens: 64, budgetMs: 5000, beams: 0 },
+    });
+    expect(parseBenchArgs(['--overhead'])).toEqual({ help: false, overhead: true, json: false, overheadOptions: {} });
+    expect(() => parseBenchArgs(['--overhead', '--quick'])).toThrow(/--overhead does not take --quick/);
+    expect(() => parseBenchArgs(['--tokens', '64'])).toThrow(/--tokens goes with --overhead only/);
+    expect(() => parseBenchArgs(['--overhead', '--tokens', '1'])).toThrow(/--tokens must be at least 2/);
+    expect(() => parseBenchArgs(['--overhead', '--beams', '1'])).toThrow(/--beams must be 0 \(skip\) or 2–64; received "1"/);
+    expect(() => parseBenchArgs(['--overhead', '--seconds', '-3'])).toThrow(UsageError);
   });
 });
 

@@ -4,18 +4,11 @@
 import { runDecoding } from '../../lib/decoding/index.js';
 import { rowKernels, useSimdKernels } from '../../lib/decoding/select/kernels.js';
 import { TableBackend, type NextLogits } from './helpers/table-backend.js';
+import { xorshift } from '../helpers/xorshift.js';
 
 const kernels = rowKernels()!;
 
-function rng(seed: number) {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 2 ** 32;
-  };
-}
+const rng = xorshift;
 
 /** The k-th largest number of the row (NaN and -Infinity left out), or -Infinity. */
 function kthLargest(row: Float32Array, k: number): number {

@@ -10,17 +10,12 @@ import { TemperatureProcessor, TopPProcessor } from '../../lib/decoding/index.js
 import { expectNucleus } from './helpers/nucleus.js';
 import { Xoshiro128 } from '../../lib/decoding/prng.js';
 import { repoRoot as root } from '../helpers/paths.js';
+import { xorshift } from '../helpers/xorshift.js';
 
 const LENGTHS = [0, 1, 3, 15, 16, 17, 33, 1000, 32000, 152064];
 
 function makeRow(n: number, seed: number, specials = true): Float32Array {
-  let s = seed >>> 0 || 1;
-  const u = () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 2 ** 32;
-  };
+  const u = xorshift(seed);
   const row = new Float32Array(n);
   for (let i = 0; i < n; i++) row[i] = (u() - 0.5) * 40;
   if (specials && n > 8) {

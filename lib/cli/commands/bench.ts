@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadRepoExtras } from '../../bench/extras.js';
 import { formatReport, writeBenchFiles } from '../../bench/files.js';
+import { benchOverhead, formatOverhead, type OverheadOptions } from '../../bench/overhead.js';
 import { CONTENDERS, runBench, type BenchOptions, type Contender } from '../../bench/run.js';
 import { UsageError, type CliIo, type Command } from '../command.js';
 
@@ -26,7 +27,16 @@ Options:
       --job-timeout S       stop a run after S seconds and skip that contender on that model (default 150)
       --in-process          run the jobs in this process instead of one process per run
       --json                print results.json to stdout instead of the table
-  -h, --help                show this help`;
+  -h, --help                show this help
+
+  llama-loom bench --overhead [-m model.gguf] [-t N] [--tokens N] [--seconds S] [--beams B] [--json]
+
+Where a generated token's time goes, in this process on one context: llama.cpp's own greedy loop
+against llama-loom's generation path one layer at a time (the JS loop of synchronous decodes,
+reading each row, generate() with decodes inline and with the library default), and with --beams
+(default 4; 0 skips) a B-row decode against a 1-row one and beam search against greedy. Turns
+alternate round by round for S seconds (default 20; 4–40 rounds) of N tokens each (default 128).
+Default model: the embedded one.`;
 
 /** The package (or checkout) root: lib/cli/commands → three levels up, dist/cli/commands likewise. */
 function packageRoot(): string {
@@ -40,8 +50,24 @@ function positiveInt(name: string, v: string | undefined): number | undefined {
   return n;
 }
 
-/** Maps the command line onto {@link BenchOptions} plus output settings. */
-export function parseBenchArgs(args: string[]): { help: true } | { help: false; options: Omit<BenchOptions, 'repoRoot'>; out?: string; json: boolean } {
+/** What the command line asks for: help, the comparison run, or the in-process overhead breakdown. */
+export type BenchArgs =
+  | { help: true }
+  | { help: false; overhead: false; options: Omit<BenchOptions, 'repoRoot'>; out?: string; json: boolean }
+  | { help: false; overhead: true; overheadOptions: OverheadOptions; json: boolean };
+
+/** Options that only one of the two modes takes, named in the error when mixed. */
+const OVERHEAD_ONLY = ['model', 'tokens', 'seconds', 'beams'] as const;
+const COMPARISON_ONLY = ['quick', 'repetitions', 'models', 'contenders', 'out', 'omp-wait-policy', 'job-timeout', 'in-process'] as const;
+
+function nonNegativeInt(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v)) throw new UsageError(`--${name} must be a non-negative integer; received "${v}"`);
+  return Number(v);
+}
+
+/** Maps the command line onto {@link BenchOptions} (or {@link OverheadOptions}) plus output settings. */
+export function parseBenchArgs(args: string[]): BenchArgs {
   let parsed;
   try {
     parsed = parseArgs({
@@ -50,6 +76,7 @@ export function parseBenchArgs(args: string[]): { help: true } | { help: false; 
         quick: { type: 'boolean' }, threads: { type: 'string', short: 't' }, repetitions: { type: 'string', short: 'r' },
         models: { type: 'string' }, contenders: { type: 'string' }, out: { type: 'string' },
         'omp-wait-policy': { type: 'string' }, 'job-timeout': { type: 'string' }, 'in-process': { type: 'boolean' }, json: { type: 'boolean' },
+        overhead: { type: 'boolean' }, model: { type: 'string', short: 'm' }, tokens: { type: 'string' }, seconds: { type: 'string' }, beams: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -58,6 +85,30 @@ export function parseBenchArgs(args: string[]): { help: true } | { help: false; 
   }
   const v = parsed.values;
   if (v.help) return { help: true };
+  const given = (names: readonly string[]) => names.filter((n) => (v as Record<string, unknown>)[n] !== undefined);
+  if (v.overhead) {
+    const wrong = given(COMPARISON_ONLY);
+    if (wrong.length > 0) throw new UsageError(`--overhead does not take --${wrong.join(', --')} (see llama-loom bench --help)`);
+    const o: OverheadOptions = {};
+    if (v.model !== undefined) o.model = v.model;
+    const threads = positiveInt('threads', v.threads);
+    if (threads !== undefined) o.threads = threads;
+    const tokens = positiveInt('tokens', v.tokens);
+    if (tokens !== undefined) {
+      if (tokens < 2) throw new UsageError(`--tokens must be at least 2; received "${v.tokens}"`);
+      o.tokens = tokens;
+    }
+    const seconds = nonNegativeInt('seconds', v.seconds);
+    if (seconds !== undefined) o.budgetMs = seconds * 1000;
+    const beams = nonNegativeInt('beams', v.beams);
+    if (beams !== undefined) {
+      if (beams === 1 || beams > 64) throw new UsageError(`--beams must be 0 (skip) or 2–64; received "${v.beams}"`);
+      o.beams = beams;
+    }
+    return { help: false, overhead: true, overheadOptions: o, json: v.json === true };
+  }
+  const stray = given(OVERHEAD_ONLY);
+  if (stray.length > 0) throw new UsageError(`--${stray.join(', --')} ${stray.length > 1 ? 'go' : 'goes'} with --overhead only (see llama-loom bench --help)`);
   const options: Omit<BenchOptions, 'repoRoot'> = { quick: v.quick === true };
   const threads = positiveInt('threads', v.threads);
   if (threads !== undefined) options.threads = threads;
@@ -77,7 +128,7 @@ export function parseBenchArgs(args: string[]): { help: true } | { help: false; 
   const jobTimeout = positiveInt('job-timeout', v['job-timeout']);
   if (jobTimeout !== undefined) options.jobTimeoutSeconds = jobTimeout;
   if (v['in-process']) options.isolate = false;
-  return { help: false, options, ...(v.out !== undefined ? { out: v.out } : {}), json: v.json === true };
+  return { help: false, overhead: false, options, ...(v.out !== undefined ? { out: v.out } : {}), json: v.json === true };
 }
 
 export const benchCommand: Command = {
@@ -88,6 +139,11 @@ export const benchCommand: Command = {
     const parsed = parseBenchArgs(args);
     if (parsed.help) {
       io.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    if (parsed.overhead) {
+      const r = await benchOverhead(parsed.overheadOptions);
+      io.stdout.write(parsed.json ? `${JSON.stringify(r, null, 2)}\n` : `${formatOverhead(r)}\n`);
       return 0;
     }
     const root = packageRoot();

@@ -15,11 +15,18 @@ export class BadWordsProcessor implements LogitsProcessor {
     this.sequences = all.filter((s) => !(s.length === 1 && eosTokenIds.includes(s[0]!)));
   }
 
+  private banned: Int32Array = new Int32Array(0);
+
   process(inputIds: Int32Array, scores: Float32Array): Float32Array {
-    for (const seq of this.sequences) {
-      const last = seq[seq.length - 1]!;
-      if (last < scores.length && completesSequence(inputIds, seq)) scores[last] = FILTER_VALUE;
-    }
+    for (const t of this.maskedTokens(inputIds)) if (t < scores.length) scores[t] = FILTER_VALUE;
     return scores;
+  }
+
+  /** The last token of every sequence the context completes (a view, valid until the next call). */
+  maskedTokens(inputIds: Int32Array): Int32Array {
+    if (this.banned.length < this.sequences.length) this.banned = new Int32Array(this.sequences.length);
+    let n = 0;
+    for (const seq of this.sequences) if (completesSequence(inputIds, seq)) this.banned[n++] = seq[seq.length - 1]!;
+    return this.banned.subarray(0, n);
   }
 }

@@ -2,6 +2,8 @@ import { checkInteger as checkInt } from '../../validate.js';
 import { checkTokenList } from './token-lists.js';
 import { FILTER_VALUE, type LogitsProcessor } from './processor.js';
 
+const NONE = new Int32Array(0);
+
 /**
  * Suppresses end-of-generation tokens until `minNewTokens` tokens follow the prompt
  * (transformers' MinNewTokensLengthLogitsProcessor).
@@ -18,9 +20,12 @@ export class MinNewTokensProcessor implements LogitsProcessor {
   }
 
   process(inputIds: Int32Array, scores: Float32Array): Float32Array {
-    if (inputIds.length - this.promptLength >= this.minNewTokens) return scores;
-    for (const t of this.eosTokenIds) if (t < scores.length) scores[t] = FILTER_VALUE;
+    for (const t of this.maskedTokens(inputIds)) if (t < scores.length) scores[t] = FILTER_VALUE;
     return scores;
+  }
+
+  maskedTokens(inputIds: Int32Array): Int32Array {
+    return inputIds.length - this.promptLength >= this.minNewTokens ? NONE : this.eosTokenIds;
   }
 }
 
@@ -57,5 +62,9 @@ export class SuppressTokensProcessor implements LogitsProcessor {
   process(_inputIds: Int32Array, scores: Float32Array): Float32Array {
     for (const t of this.suppressTokens) if (t < scores.length) scores[t] = FILTER_VALUE;
     return scores;
+  }
+
+  maskedTokens(): Int32Array {
+    return this.suppressTokens;
   }
 }

@@ -13,10 +13,20 @@ export class NoRepeatNgramProcessor implements LogitsProcessor {
     this.noRepeatNgramSize = checkInt('noRepeatNgramSize', noRepeatNgramSize, { min: 1 });
   }
 
+  private banned: Int32Array = new Int32Array(0);
+
   process(inputIds: Int32Array, scores: Float32Array): Float32Array {
+    for (const t of this.maskedTokens(inputIds)) if (t >= 0 && t < scores.length) scores[t] = FILTER_VALUE;
+    return scores;
+  }
+
+  /** The tokens that would repeat an n-gram (a view, valid until the next call; may repeat an id). */
+  maskedTokens(inputIds: Int32Array): Int32Array {
     const n = this.noRepeatNgramSize;
     const len = inputIds.length;
-    if (len < n) return scores;
+    if (len < n) return this.banned.subarray(0, 0);
+    if (this.banned.length < len) this.banned = new Int32Array(Math.max(len, 2 * this.banned.length));
+    let count = 0;
     const prefixStart = len - n + 1;
     for (let w = 0; w + n <= len; w++) {
       let match = true;
@@ -26,11 +36,8 @@ export class NoRepeatNgramProcessor implements LogitsProcessor {
           break;
         }
       }
-      if (match) {
-        const banned = inputIds[w + n - 1]!;
-        if (banned >= 0 && banned < scores.length) scores[banned] = FILTER_VALUE;
-      }
+      if (match) this.banned[count++] = inputIds[w + n - 1]!;
     }
-    return scores;
+    return this.banned.subarray(0, count);
   }
 }

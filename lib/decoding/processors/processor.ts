@@ -10,7 +10,16 @@ export const FILTER_VALUE = -Infinity;
  */
 export interface LogitsProcessor {
   process(inputIds: Int32Array, scores: Float32Array): Float32Array;
+  /**
+   * Optional, for processors whose only effect is to filter tokens (set them to
+   * {@link FILTER_VALUE}) whatever the other scores are: the ids `process` would filter for this
+   * row (empty when none). Greedy decoding and beam search then skip the whole-row copy and
+   * processing and leave those ids out of their selection themselves.
+   */
+  maskedTokens?(inputIds: Int32Array): Int32Array;
 }
+
+const NONE = new Int32Array(0);
 
 /** Applies processors in order, each receiving the previous one's output. */
 export class LogitsProcessorList implements LogitsProcessor {
@@ -22,6 +31,33 @@ export class LogitsProcessorList implements LogitsProcessor {
 
   get length(): number {
     return this.processors.length;
+  }
+
+  /** True when every processor only filters tokens (implements `maskedTokens`); true when empty. */
+  get masksOnly(): boolean {
+    return this.processors.every((p) => typeof p.maskedTokens === 'function');
+  }
+
+  /**
+   * The ids the processors filter for this row, or null when one of them does more than filter
+   * (see {@link masksOnly}). An id may appear more than once. (Not named `maskedTokens`: a list
+   * nested in another list must not pass for a processor that only filters.)
+   */
+  maskOf(inputIds: Int32Array): Int32Array | null {
+    let out: Int32Array = NONE;
+    for (const p of this.processors) {
+      if (typeof p.maskedTokens !== 'function') return null;
+      const ids = p.maskedTokens(inputIds);
+      if (ids.length === 0) continue;
+      if (out.length === 0) out = ids;
+      else {
+        const merged = new Int32Array(out.length + ids.length);
+        merged.set(out);
+        merged.set(ids, out.length);
+        out = merged;
+      }
+    }
+    return out;
   }
 
   process(inputIds: Int32Array, scores: Float32Array): Float32Array {

@@ -32,6 +32,9 @@ export async function decodeSinglePath(ctx: StrategyContext): Promise<DecodingRe
   const weights = new Float32Array(V);
   // Sampling through top-k needs only the candidates, not whole-row passes per processor.
   const sparse = cfg.doSample ? SparseSamplingTail.from(processors, simd) : null;
+  // Greedy with no processors, or only ones that filter tokens (min new tokens, suppressed or bad
+  // words, no-repeat-ngram), needs one pass over the raw row, not a processed copy of it.
+  const greedyFast = !cfg.doSample && processors.masksOnly;
   const paths: Path[] = [];
   for (let s = 0; s < count; s++) {
     const ids = new Int32Array(prompt.length + cfg.maxNewTokens);
@@ -62,10 +65,12 @@ export async function decodeSinglePath(ctx: StrategyContext): Promise<DecodingRe
       const s = live[j]!;
       const p = paths[s]!;
       const row = rows[rowOf[j]!]!;
-      let token: number;
-      let lse: number;
-      if (processors.length === 0 && !cfg.doSample) {
-        // Plain greedy: the argmax pass also yields the row maximum the log-softmax needs.
+      let token = NEEDS_FULL_ROW;
+      let lse = NaN;
+      if (greedyFast) {
+        // Plain greedy: the argmax pass also yields the row maximum the log-softmax needs. Tokens
+        // the processors filter only matter when one of them is that argmax (masking others cannot
+        // change the first maximum): that step takes the full-row path below.
         if (simd) {
           token = simd.argmaxLogSumExp(row);
           lse = simd.lastLogSumExp;
@@ -74,7 +79,9 @@ export async function decodeSinglePath(ctx: StrategyContext): Promise<DecodingRe
           const max = row[token]!;
           lse = logSumExp(row, max === max ? max : -Infinity);
         }
-      } else {
+        if (processors.length > 0 && processors.maskOf(p.ids.subarray(0, p.length))!.includes(token)) token = NEEDS_FULL_ROW;
+      }
+      if (token === NEEDS_FULL_ROW) {
         token = sparse ? sparse.sample(row, p.ids.subarray(0, p.length), rng) : NEEDS_FULL_ROW;
         if (token !== NEEDS_FULL_ROW) {
           lse = sparse!.lastLogSumExp;
