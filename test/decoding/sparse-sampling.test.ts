@@ -94,6 +94,28 @@ function lmRow(V: number, seed: number, tie?: { at: number; width: number }): Fl
     }
   });
 
+  it('takes processors that only filter tokens first, leaving their ids out of the candidates', () => {
+    expect(tail({ topK: 40, minNewTokens: 5, suppressTokens: [7], noRepeatNgramSize: 2, badWordsIds: [[9], [3, 4]] })).not.toBeNull();
+    expect(tail({ topK: 40, minNewTokens: 5, repetitionPenalty: 1.1 })).toBeNull();
+    const V = 8192;
+    for (let seed = 1; seed <= 8; seed++) {
+      const row = lmRow(V, seed);
+      // The masks must bite: make the filtered ids the row's strongest entries.
+      const inputIds = Int32Array.of(1, 50, 60, 1);
+      const config: DecodingConfig = { topK: 30, topP: 0.9, temperature: 0.9, minNewTokens: 5, suppressTokens: [70], noRepeatNgramSize: 2, badWordsIds: [[80], [60, 90]] };
+      for (const id of [EOS[0]!, 70, 50, 80]) row[id] = 20 + id / 100; // EOS (min new tokens), suppressed, repeats "1 50", bad word
+      const t = tail(config)!;
+      expect(t.process(row, inputIds)).toBeGreaterThan(0);
+      const list = buildLogitsProcessors(validateDecodingConfig({ doSample: true, ...config }), 1, EOS);
+      const scores = list.process(inputIds, Float32Array.from(row));
+      const dense = distribution(Array.from(scores, (_, i) => i), scores);
+      const sparse = distribution(t.tokens, t.scores);
+      for (const id of [EOS[0]!, 70, 50, 80]) expect(sparse.has(id)).toBe(false);
+      expect([...sparse.keys()].sort((a, b) => a - b)).toEqual([...dense.keys()].sort((a, b) => a - b));
+      for (const [token, p] of dense) expect(Math.abs(sparse.get(token)! - p)).toBeLessThanOrEqual(1e-6);
+    }
+  });
+
   it('hands the processors the same tokens wherever the cut search starts (same seed, same text)', () => {
     const t = tail({ topK: 40, topP: 0.9, temperature: 0.8 })!;
     const row = lmRow(8192, 11);

@@ -13,6 +13,9 @@ export const NEEDS_FULL_ROW = -2;
 
 /** The largest top-k the sparse path takes: its candidates then stay a few hundred entries. */
 const MAX_SPARSE_TOP_K = 1024;
+/** Steps whose processors filter more ids than this take the full row (each widens the cut). */
+const MAX_SPARSE_MASKED = 64;
+const NONE = new Int32Array(0);
 
 /**
  * Sampling with the usual filter chain — [temperature] → top-k → [top-p] → [min-p], as
@@ -41,7 +44,9 @@ export class SparseSamplingTail {
   private readonly compact = new Float32Array(COLLECT_CAPACITY);
   private readonly weights = new Float32Array(COLLECT_CAPACITY);
   private readonly heap: TopKHeap;
-  /** The chain without its top-k, which the candidates already are. */
+  /** The leading processors that only filter tokens: their ids are left out of the candidates. */
+  private readonly masks: LogitsProcessorList;
+  /** The chain without those and its top-k, which the candidates already are. */
   private readonly rest: LogitsProcessorList;
   /** The compact row {@link process} last filled. */
   private last = new Float32Array(0);
@@ -51,24 +56,29 @@ export class SparseSamplingTail {
   private constructor(
     private readonly simd: RowKernels,
     processors: LogitsProcessorList,
+    maskCount: number,
     temperature: number,
     k: number,
   ) {
     this.temperature = temperature;
     this.k = k;
     this.heap = new TopKHeap(k);
-    this.rest = new LogitsProcessorList(processors.processors.filter((p) => !(p instanceof TopKProcessor)));
+    this.masks = new LogitsProcessorList(processors.processors.slice(0, maskCount));
+    this.rest = new LogitsProcessorList(processors.processors.slice(maskCount).filter((p) => !(p instanceof TopKProcessor)));
   }
 
   /**
    * The sparse path for `processors`, or null where it does not apply: without the SIMD kernels,
-   * without a top-k (or with k above 1024), or with any processor other than temperature before
-   * top-k and top-p / min-p after it.
+   * without a top-k (or with k above 1024), or with any processor other than ones that only filter
+   * tokens (`maskedTokens`: min new tokens, suppressed or bad words, no-repeat-ngram) and
+   * temperature before top-k, and top-p / min-p after it.
    */
   static from(processors: LogitsProcessorList, simd: RowKernels | null): SparseSamplingTail | null {
     if (!simd) return null;
     const list = processors.processors;
     let i = 0;
+    while (i < list.length && typeof list[i]!.maskedTokens === 'function') i++;
+    const maskCount = i;
     let temperature = 1;
     if (list[i] instanceof TemperatureProcessor) temperature = Math.fround((list[i++] as TemperatureProcessor).temperature);
     const topK = list[i++];
@@ -76,7 +86,7 @@ export class SparseSamplingTail {
     for (; i < list.length; i++) {
       if (!(list[i] instanceof TopPProcessor) && !(list[i] instanceof MinPProcessor)) return null;
     }
-    return new SparseSamplingTail(simd, processors, temperature, topK.topK);
+    return new SparseSamplingTail(simd, processors, maskCount, temperature, topK.topK);
   }
 
   /**
@@ -86,11 +96,19 @@ export class SparseSamplingTail {
    */
   process(row: Float32Array, inputIds: Int32Array): number {
     const simd = this.simd;
-    const m = simd.collectTop(row, this.k, this.collected, true);
-    this.lastLogSumExp = simd.lastLogSumExp;
     this.last = this.compact.subarray(0, 0);
+    const masked = this.masks.length > 0 ? this.masks.maskOf(inputIds)! : NONE;
+    if (masked.length > MAX_SPARSE_MASKED) return NEEDS_FULL_ROW;
+    // Filtered ids are -Infinity before top-k runs: cut for k more, then leave them out.
+    let m = simd.collectTop(row, this.k + masked.length, this.collected, masked.length === 0);
+    this.lastLogSumExp = simd.lastLogSumExp;
     if (m < 0) return NEEDS_FULL_ROW;
     const idx = this.collected;
+    if (masked.length > 0) {
+      let kept = 0;
+      for (let j = 0; j < m; j++) if (!masked.includes(idx[j]!)) idx[kept++] = idx[j]!;
+      m = kept;
+    }
     const compact = this.compact;
     let n = m;
     if (m >= this.k) {
