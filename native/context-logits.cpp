@@ -75,7 +75,9 @@ Napi::Value ContextWrap::Logits(const Napi::CallbackInfo& info) {
   if (!data) ThrowCoded(env, "INTERNAL", "llama.cpp returned no logits for row " + std::to_string(row));
   size_t bytes = static_cast<size_t>(n_vocab_) * sizeof(float);
   Napi::Float32Array view;
-  if (!copy_mode_ && static_cast<size_t>(row) < staged_views_.size() && data == staged_base_ + static_cast<size_t>(row) * n_vocab_) {
+  // A staged view is handed out once: if that one was collected since, the row gets a fresh view.
+  if (!copy_mode_ && static_cast<size_t>(row) < staged_views_.size() && !staged_views_[row].IsEmpty() &&
+      data == staged_base_ + static_cast<size_t>(row) * n_vocab_) {
     view = staged_views_[row].Value();
     staged_views_[row].Reset();
   } else if (!copy_mode_) {
