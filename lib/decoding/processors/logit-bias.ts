@@ -37,6 +37,20 @@ export class LogitBiasProcessor implements LogitsProcessor {
     }
     return scores;
   }
+
+  private edited: Int32Array = new Int32Array(0);
+
+  /** The single-token biases' ids and the last token of each sequence the context completes (a view, valid until the next call). */
+  editedTokens(inputIds: Int32Array): Int32Array {
+    if (this.sequences.length === 0) return this.single;
+    if (this.edited.length === 0) {
+      this.edited = new Int32Array(this.single.length + this.sequences.length);
+      this.edited.set(this.single);
+    }
+    let n = this.single.length;
+    for (const { seq } of this.sequences) if (completesSequence(inputIds, seq)) this.edited[n++] = seq[seq.length - 1]!;
+    return this.edited.subarray(0, n);
+  }
 }
 
 /** Validates a {@link LogitBias} and returns it as a list of sequences with their biases. */

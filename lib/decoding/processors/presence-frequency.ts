@@ -37,4 +37,9 @@ export class PresenceFrequencyPenaltyProcessor implements LogitsProcessor {
     }
     return scores;
   }
+
+  /** The generated tokens (the prompt's are not penalised). */
+  editedTokens(inputIds: Int32Array): Int32Array {
+    return inputIds.subarray(Math.min(this.promptLength, inputIds.length));
+  }
 }

@@ -17,6 +17,13 @@ export interface LogitsProcessor {
    * processing and leave those ids out of their selection themselves.
    */
   maskedTokens?(inputIds: Int32Array): Int32Array;
+  /**
+   * Optional, for processors that change a few scores, each from its own value alone (repetition
+   * penalty, presence / frequency penalties, logit bias): the ids whose scores `process` may read
+   * or write for this row (an id may repeat). Greedy decoding and beam search then run `process`
+   * on a row where only those entries are meaningful, and take every other token's raw score.
+   */
+  editedTokens?(inputIds: Int32Array): Int32Array;
 }
 
 const NONE = new Int32Array(0);
@@ -58,6 +65,27 @@ export class LogitsProcessorList implements LogitsProcessor {
       }
     }
     return out;
+  }
+
+  /**
+   * True when every processor only filters or edits a few tokens (implements `maskedTokens` or
+   * `editedTokens`); true when empty.
+   */
+  get sparseOnly(): boolean {
+    return this.processors.every((p) => typeof p.maskedTokens === 'function' || typeof p.editedTokens === 'function');
+  }
+
+  /**
+   * Hands `visit` each processor's filtered or edited ids for this row (views valid only during
+   * the call). Returns false, and stops, at a processor that touches more (see {@link sparseOnly}).
+   */
+  visitTouched(inputIds: Int32Array, visit: (ids: Int32Array) => void): boolean {
+    for (const p of this.processors) {
+      if (typeof p.maskedTokens === 'function') visit(p.maskedTokens(inputIds));
+      else if (typeof p.editedTokens === 'function') visit(p.editedTokens(inputIds));
+      else return false;
+    }
+    return true;
   }
 
   process(inputIds: Int32Array, scores: Float32Array): Float32Array {

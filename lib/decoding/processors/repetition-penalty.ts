@@ -31,4 +31,9 @@ export class RepetitionPenaltyProcessor implements LogitsProcessor {
     }
     return scores;
   }
+
+  /** The context's tokens (each distinct one is penalised once). */
+  editedTokens(inputIds: Int32Array): Int32Array {
+    return inputIds;
+  }
 }

@@ -3,6 +3,7 @@ import type { FinishReason, DecodedSequence, DecodingResult } from '../result.js
 import { COLLECT_CAPACITY, rowKernels } from '../select/kernels.js';
 import { rowLogSumExp } from '../select/row-stats.js';
 import { gumbel } from '../select/sample.js';
+import { MAX_TOUCHED, SparseEdits } from '../select/sparse-edits.js';
 import { TopKHeap } from '../select/top-k-heap.js';
 import type { StopMatch, StopStringMatcher } from '../stop-strings.js';
 import { StopStringMatcher as Matcher } from '../stop-strings.js';
@@ -73,12 +74,26 @@ export async function decodeBeams(ctx: StrategyContext): Promise<DecodingResult>
   const simd = rowKernels();
   const fast = simd !== null && processors.masksOnly && !cfg.doSample;
   const viaKernel = new Uint8Array(B);
-  const collected = new Int32Array(fast ? Math.max(COLLECT_CAPACITY, 4 * K) : 0);
+  const editable = simd !== null && !fast && !cfg.doSample && processors.sparseOnly;
+  const collected = new Int32Array(fast || editable ? Math.max(COLLECT_CAPACITY, 4 * (K + MAX_TOUCHED)) : 0);
   const rowHeap = new TopKHeap(K);
   const rowKeys = new Float64Array(K);
   const rowIdx = new Int32Array(K);
   /** Processed log-probability of `token` in row b, as the scalar pass would have stored it. */
-  const logSoftmaxAt = (b: number, token: number): number => (viaKernel[b] ? Math.fround(rows[b]![token]! - rawLse[b]!) : rowBuf[b]![token]!);
+  // Processors that edit a few scores (repetition / presence / frequency penalties, logit bias,
+  // with or without filtering ones) keep the pass too: those ids are processed on their own, in
+  // the row's buffer, and offered beside the pass's untouched entries (see SparseEdits).
+  const edits = editable ? new SparseEdits(processors, V) : null;
+  const editedIds = edits ? Array.from({ length: B }, () => new Int32Array(MAX_TOUCHED)) : [];
+  const editedCount = new Int32Array(B);
+  const edited = (b: number, token: number): boolean => {
+    const ids = editedIds[b]!;
+    for (let j = 0, n = editedCount[b]!; j < n; j++) if (ids[j] === token) return true;
+    return false;
+  };
+  /** 0: the full processed row is in rowBuf; 1: the kernel pass (raw log-softmax); 2: it plus edits in rowBuf. */
+  const logSoftmaxAt = (b: number, token: number): number =>
+    (viaKernel[b] === 1 || (viaKernel[b] === 2 && !edited(b, token)) ? Math.fround(rows[b]![token]! - rawLse[b]!) : rowBuf[b]![token]!);
   /**
    * Offers row b's K best entries (as `base` + log-softmax) to the step's heap; false when the
    * kernel pass cannot guarantee them (the caller then scans the whole row).
@@ -94,8 +109,14 @@ export async function decodeBeams(ctx: StrategyContext): Promise<DecodingResult>
       if (masked.length > 0 && masked.includes(i)) continue;
       rowHeap.push(Math.fround(row[i]! - lse), i);
     }
-    // Entries left out are below the threshold, so their log-softmax is at most this; the row's
-    // K-th best must beat it strictly, or one of them could tie into the top K.
+    return drainRow(b, lse, base, off);
+  };
+  /**
+   * Moves the row's K best (in rowHeap) to the step's heap, unless an entry the pass left out
+   * could tie into them: those are below the pass's threshold, so their log-softmax is at most
+   * this, and the row's K-th best must beat it strictly.
+   */
+  const drainRow = (b: number, lse: number, base: number, off: number): boolean => {
     if (rowHeap.size === K && !(rowHeap.minValue() > Math.fround(simd!.lastThreshold - lse))) return false;
     rawLse[b] = lse;
     const m = rowHeap.drainSorted(rowKeys, rowIdx);
@@ -106,6 +127,32 @@ export async function decodeBeams(ctx: StrategyContext): Promise<DecodingResult>
       heap.push(v, off + rowIdx[j]!);
     }
     return true;
+  };
+  /** {@link offerRowTop} for rows whose processors edit a few scores (`edits`). */
+  const offerRowEdited = (b: number, row: Float32Array, base: number, off: number, inputIds: Int32Array): boolean => {
+    const e = edits!;
+    if (!e.gather(inputIds)) return false;
+    const n = simd!.collectTop(row, K + e.count, collected);
+    if (n < 0) {
+      e.release();
+      return false;
+    }
+    const lse = simd!.lastLogSumExp;
+    const lsm = rowBuf[b]!;
+    e.apply(inputIds, row, lse, lsm);
+    // Offered in token order, untouched and edited entries merged, as the full-row scan offers them.
+    const ids = e.ids.subarray(0, e.count).sort();
+    rowHeap.reset(K);
+    let k = 0;
+    for (let j = 0; j <= n; j++) {
+      const i = j < n ? collected[j]! : V;
+      for (; k < e.count && ids[k]! < i; k++) if (lsm[ids[k]!]! > -Infinity) rowHeap.push(lsm[ids[k]!]!, ids[k]!);
+      if (j < n && !e.touched(i)) rowHeap.push(Math.fround(row[i]! - lse), i);
+    }
+    editedIds[b]!.set(ids);
+    editedCount[b] = e.count;
+    e.release();
+    return drainRow(b, lse, base, off);
   };
 
   if (signal?.aborted) throw abortError('decoding', signal);
@@ -120,6 +167,10 @@ export async function decodeBeams(ctx: StrategyContext): Promise<DecodingResult>
       viaKernel[b] = 0;
       if (fast && offerRowTop(b, row, running[b]!.score, b * V, processors.length > 0 ? processors.maskOf(running[b]!.ids.subarray(0, prompt.length + t))! : NONE)) {
         viaKernel[b] = 1;
+        continue;
+      }
+      if (edits && offerRowEdited(b, row, running[b]!.score, b * V, running[b]!.ids.subarray(0, prompt.length + t))) {
+        viaKernel[b] = 2;
         continue;
       }
       const lse = rowLogSumExp(row);

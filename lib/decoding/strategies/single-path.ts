@@ -2,6 +2,7 @@ import { abortError } from '../../errors.js';
 import { rowKernels } from '../select/kernels.js';
 import { argmax, logSumExp, rowLogSumExp } from '../select/row-stats.js';
 import { sampleFromScores } from '../select/sample.js';
+import { SparseEdits } from '../select/sparse-edits.js';
 import { NEEDS_FULL_ROW, SparseSamplingTail } from '../select/sparse-tail.js';
 import { StopStringMatcher, type StopMatch } from '../stop-strings.js';
 import type { DecodedSequence, DecodingResult, FinishReason } from '../result.js';
@@ -35,6 +36,8 @@ export async function decodeSinglePath(ctx: StrategyContext): Promise<DecodingRe
   // Greedy with no processors, or only ones that filter tokens (min new tokens, suppressed or bad
   // words, no-repeat-ngram), needs one pass over the raw row, not a processed copy of it.
   const greedyFast = !cfg.doSample && processors.masksOnly;
+  // With processors that edit a few scores (penalties, logit bias) it processes just those ids.
+  const edits = simd && !cfg.doSample && !greedyFast && processors.sparseOnly ? new SparseEdits(processors, V) : null;
   const paths: Path[] = [];
   for (let s = 0; s < count; s++) {
     const ids = new Int32Array(prompt.length + cfg.maxNewTokens);
@@ -80,6 +83,9 @@ export async function decodeSinglePath(ctx: StrategyContext): Promise<DecodingRe
           lse = logSumExp(row, max === max ? max : -Infinity);
         }
         if (processors.length > 0 && processors.maskOf(p.ids.subarray(0, p.length))!.includes(token)) token = NEEDS_FULL_ROW;
+      } else if (edits) {
+        token = edits.argmax(row, p.ids.subarray(0, p.length), simd!, scratch);
+        lse = edits.lastLogSumExp;
       }
       if (token === NEEDS_FULL_ROW) {
         token = sparse ? sparse.sample(row, p.ids.subarray(0, p.length), rng) : NEEDS_FULL_ROW;

@@ -1,11 +1,17 @@
 // Processors that only filter tokens (min new tokens, suppressed tokens, bad words, no-repeat-ngram)
-// let greedy decoding and beam search skip the processed copy of each row: their `maskedTokens`
-// must name exactly what `process` filters, and decoding through that shortcut must give what the
-// full-row path gives (the path the transformers vectors in processors-*.test.ts check).
+// or edit a few scores (repetition, presence and frequency penalties, logit bias) let greedy
+// decoding and beam search skip the processed copy of each row: `maskedTokens` must name exactly
+// what `process` filters, `editedTokens` every id `process` reads or writes, and decoding through
+// those shortcuts must give what the full-row path gives (the path the transformers vectors in
+// processors-*.test.ts check).
 import { jest } from '@jest/globals';
 import { runDecoding, type DecodingConfig } from '../../lib/decoding/index.js';
 import { BadWordsProcessor } from '../../lib/decoding/processors/bad-words.js';
 import { MinNewTokensProcessor, SuppressTokensProcessor } from '../../lib/decoding/processors/eos-constraints.js';
+import { LogitBiasProcessor } from '../../lib/decoding/processors/logit-bias.js';
+import { PresenceFrequencyPenaltyProcessor } from '../../lib/decoding/processors/presence-frequency.js';
+import { RepetitionPenaltyProcessor } from '../../lib/decoding/processors/repetition-penalty.js';
+import { SparseEdits } from '../../lib/decoding/select/sparse-edits.js';
 import { NoRepeatNgramProcessor } from '../../lib/decoding/processors/no-repeat-ngram.js';
 import { LogitsProcessorList, type LogitsProcessor } from '../../lib/decoding/processors/processor.js';
 import { useSimdKernels } from '../../lib/decoding/select/kernels.js';
@@ -55,6 +61,30 @@ describe('maskedTokens names what process filters', () => {
   });
 });
 
+describe('editedTokens names every id process reads or writes', () => {
+  const V = 40;
+  const u = rng(11);
+  const contexts = Array.from({ length: 60 }, (_, n) => Int32Array.from({ length: 1 + (n % 12) }, () => Math.floor(u() * 8)));
+  const processors: [string, LogitsProcessor][] = [
+    ['repetition penalty', new RepetitionPenaltyProcessor(1.3)],
+    ['presence / frequency penalties', new PresenceFrequencyPenaltyProcessor(0.5, 0.25, 3)],
+    ['logit bias, tokens and sequences', new LogitBiasProcessor([[[5], 2], [[9], -Infinity], [[1, 2], -3], [[2, 2, 6], 1.5]])],
+  ];
+  test.each(processors)('%s', (_, p) => {
+    for (const ids of contexts) {
+      const edited = new Set(p.editedTokens!(ids));
+      // Writes: only edited ids change.
+      const row = Float32Array.from({ length: V }, () => (u() - 0.5) * 8);
+      const out = p.process(ids, Float32Array.from(row));
+      for (let i = 0; i < V; i++) if (!edited.has(i)) expect(out[i]).toBe(row[i]);
+      // Reads: changing every other entry changes nothing at the edited ids.
+      const other = Float32Array.from(row, (x, i) => (edited.has(i) ? x : x + 100 * (u() - 0.5)));
+      const out2 = p.process(ids, other);
+      for (const i of edited) expect(out2[i]).toBe(out[i]);
+    }
+  });
+});
+
 /** A next-token model that likes EOS (0) and repeating itself, so every mask has work to do. */
 function repetitiveModel(V: number, seed: number): NextLogits {
   return (prefix) => {
@@ -80,6 +110,10 @@ describe('decoding through masks equals the full-row path', () => {
     ['bad words', { badWordsIds: [[4], [6, 7], [1, 2]] }],
     ['no-repeat-ngram 2', { noRepeatNgramSize: 2 }],
     ['all four', { minNewTokens: 6, suppressTokens: [3], badWordsIds: [[4], [6, 7]], noRepeatNgramSize: 2 }],
+    ['repetition penalty', { repetitionPenalty: 1.8 }],
+    ['presence and frequency penalties', { presencePenalty: 0.9, frequencyPenalty: 0.6 }],
+    ['logit bias', { logitBias: [[[1], 3], [[2], -2], [[5, 6], 1.5], [[7], -Infinity]] }],
+    ['edits and masks together', { repetitionPenalty: 1.5, frequencyPenalty: 0.3, minNewTokens: 5, noRepeatNgramSize: 3, logitBias: { 4: 0.8 } }],
   ];
   const strategies: [string, DecodingConfig][] = [
     ['greedy', {}],
@@ -132,6 +166,25 @@ describe('decoding through masks equals the full-row path', () => {
         process.mockRestore();
         masked.mockRestore();
       }
+    }
+  });
+
+  test('the edit shortcut is taken for penalties and biases', async () => {
+    useSimdKernels(true);
+    const V = 3000;
+    const apply = jest.spyOn(SparseEdits.prototype, 'apply');
+    try {
+      for (const strategy of [{}, { numBeams: 4 }]) {
+        apply.mockClear();
+        const run = (extra: DecodingConfig) =>
+          runDecoding(new TableBackend(V, repetitiveModel(V, 3), new Set([0])), Int32Array.of(1, 2), { maxNewTokens: 10, eosTokenIds: [0], repetitionPenalty: 1.4, logitBias: { 0: -10 }, ...strategy, ...extra });
+        const fast = await run({});
+        expect(apply).toHaveBeenCalled();
+        const full = await run({ logitsProcessors: [fullRow] });
+        expect(fast.sequences.map((x) => [...x.tokens])).toEqual(full.sequences.map((x) => [...x.tokens]));
+      }
+    } finally {
+      apply.mockRestore();
     }
   });
 
