@@ -47,17 +47,20 @@ describe('maskedTokens names what process filters', () => {
     expect(someFiltered).toBe(true);
   });
 
-  test('a list is mask-only when every processor is, and unions their masks', () => {
+  test('a list unions its processors\' masks, and is sparse while each processor filters or edits few ids', () => {
     const ids = Int32Array.of(1, 2, 1);
     const masks = new LogitsProcessorList([new SuppressTokensProcessor([7]), new NoRepeatNgramProcessor(2)]);
-    expect(masks.masksOnly).toBe(true);
+    expect(masks.sparseOnly).toBe(true);
     expect([...masks.maskOf(ids)!].sort()).toEqual([2, 7]);
+    const edits = new LogitsProcessorList([new RepetitionPenaltyProcessor(1.2), new SuppressTokensProcessor([7])]);
+    expect(edits.sparseOnly).toBe(true);
+    expect(edits.maskOf(ids)).toBeNull(); // the penalty changes scores, it does not filter them
     const mixed = new LogitsProcessorList([new SuppressTokensProcessor([7]), { process: (_i, s) => s }]);
-    expect(mixed.masksOnly).toBe(false);
+    expect(mixed.sparseOnly).toBe(false);
     expect(mixed.maskOf(ids)).toBeNull();
-    // A nested list never passes for a mask, whatever it holds.
-    expect(new LogitsProcessorList([masks]).masksOnly).toBe(false);
-    expect(new LogitsProcessorList([]).masksOnly).toBe(true);
+    // A nested list never passes for a sparse processor, whatever it holds.
+    expect(new LogitsProcessorList([masks]).sparseOnly).toBe(false);
+    expect(new LogitsProcessorList([]).sparseOnly).toBe(true);
   });
 });
 
@@ -141,50 +144,37 @@ describe('decoding through masks equals the full-row path', () => {
     });
   }
 
-  test('the shortcut is taken: masks are asked for, rows are not processed', async () => {
+  test('the shortcut is taken: only the touched ids are processed', async () => {
     useSimdKernels(true);
     const V = 3000;
-    // Random rows where the suppressed token never leads, so greedy never needs the full row.
+    // Random rows where the suppressed token never leads.
     const next: NextLogits = (prefix) => {
       const u = rng(prefix.reduce((h, t) => (h * 31 + t + 1) | 0, 17));
       const row = Array.from({ length: V }, () => u() * 4);
       row[9] = -5;
       return row;
     };
-    const cases: [LogitsProcessor, DecodingConfig][] = [
-      [SuppressTokensProcessor.prototype, { suppressTokens: [9] }],
-      [NoRepeatNgramProcessor.prototype, { suppressTokens: [9], noRepeatNgramSize: 2, numBeams: 4 }],
-    ];
-    for (const [proto, config] of cases) {
-      const process = jest.spyOn(proto, 'process');
-      const masked = jest.spyOn(proto as Required<LogitsProcessor>, 'maskedTokens');
-      try {
-        await runDecoding(new TableBackend(V, next, new Set([0])), Int32Array.of(1, 2), { maxNewTokens: 10, eosTokenIds: [0], ...config });
-        expect(masked).toHaveBeenCalled();
-        expect(process).not.toHaveBeenCalled();
-      } finally {
-        process.mockRestore();
-        masked.mockRestore();
-      }
-    }
-  });
-
-  test('the edit shortcut is taken for penalties and biases', async () => {
-    useSimdKernels(true);
-    const V = 3000;
     const apply = jest.spyOn(SparseEdits.prototype, 'apply');
+    const masked = jest.spyOn(NoRepeatNgramProcessor.prototype, 'maskedTokens');
     try {
-      for (const strategy of [{}, { numBeams: 4 }]) {
+      const configs: DecodingConfig[] = [
+        { suppressTokens: [9] },
+        { suppressTokens: [9], noRepeatNgramSize: 2, numBeams: 4 },
+        { repetitionPenalty: 1.4, logitBias: { 0: -10 } },
+        { repetitionPenalty: 1.4, logitBias: { 0: -10 }, noRepeatNgramSize: 2, numBeams: 4 },
+      ];
+      for (const config of configs) {
         apply.mockClear();
-        const run = (extra: DecodingConfig) =>
-          runDecoding(new TableBackend(V, repetitiveModel(V, 3), new Set([0])), Int32Array.of(1, 2), { maxNewTokens: 10, eosTokenIds: [0], repetitionPenalty: 1.4, logitBias: { 0: -10 }, ...strategy, ...extra });
+        const run = (extra: DecodingConfig) => runDecoding(new TableBackend(V, next, new Set([0])), Int32Array.of(1, 2), { maxNewTokens: 10, eosTokenIds: [0], ...config, ...extra });
         const fast = await run({});
         expect(apply).toHaveBeenCalled();
         const full = await run({ logitsProcessors: [fullRow] });
         expect(fast.sequences.map((x) => [...x.tokens])).toEqual(full.sequences.map((x) => [...x.tokens]));
       }
+      expect(masked).toHaveBeenCalled();
     } finally {
       apply.mockRestore();
+      masked.mockRestore();
     }
   });
 

@@ -13,8 +13,8 @@ export interface LogitsProcessor {
   /**
    * Optional, for processors whose only effect is to filter tokens (set them to
    * {@link FILTER_VALUE}) whatever the other scores are: the ids `process` would filter for this
-   * row (empty when none). Greedy decoding and beam search then skip the whole-row copy and
-   * processing and leave those ids out of their selection themselves.
+   * row (empty when none). Greedy decoding, beam search and sampling through top-k then process
+   * just those ids (or leave them out of their selection) instead of a copy of the whole row.
    */
   maskedTokens?(inputIds: Int32Array): Int32Array;
   /**
@@ -40,14 +40,9 @@ export class LogitsProcessorList implements LogitsProcessor {
     return this.processors.length;
   }
 
-  /** True when every processor only filters tokens (implements `maskedTokens`); true when empty. */
-  get masksOnly(): boolean {
-    return this.processors.every((p) => typeof p.maskedTokens === 'function');
-  }
-
   /**
    * The ids the processors filter for this row, or null when one of them does more than filter
-   * (see {@link masksOnly}). An id may appear more than once. (Not named `maskedTokens`: a list
+   * (implements no `maskedTokens`). An id may appear more than once. (Not named `maskedTokens`: a list
    * nested in another list must not pass for a processor that only filters.)
    */
   maskOf(inputIds: Int32Array): Int32Array | null {

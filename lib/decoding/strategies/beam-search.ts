@@ -9,10 +9,6 @@ import type { StopMatch, StopStringMatcher } from '../stop-strings.js';
 import { StopStringMatcher as Matcher } from '../stop-strings.js';
 import { isEos, type StrategyContext } from './context.js';
 
-const NONE = new Int32Array(0);
-/** Rows with more filtered ids than this scan the whole row (each filtered id widens the pass). */
-const MAX_MASKED_FAST = 64;
-
 /** One generated token in the tree of hypotheses (shared prefixes are shared nodes). */
 interface TokenNode {
   token: number;
@@ -68,21 +64,18 @@ export async function decodeBeams(ctx: StrategyContext): Promise<DecodingResult>
 
   // Without processors or sampling, only each row's K best entries can continue: the SIMD
   // kernels collect those (plus ties) in one pass, and the full log-softmax row is never written.
-  // Processors that only filter tokens (min new tokens, suppressed or bad words, no-repeat-ngram)
-  // keep this path: the pass collects K more entries per filtered id, and the filtered ones are
-  // left out of the row's candidates (its log-softmax stays the raw row's, as with the processors).
   const simd = rowKernels();
-  const fast = simd !== null && processors.masksOnly && !cfg.doSample;
+  const fast = simd !== null && processors.length === 0 && !cfg.doSample;
   const viaKernel = new Uint8Array(B);
-  const editable = simd !== null && !fast && !cfg.doSample && processors.sparseOnly;
+  const editable = simd !== null && processors.length > 0 && !cfg.doSample && processors.sparseOnly;
   const collected = new Int32Array(fast || editable ? Math.max(COLLECT_CAPACITY, 4 * (K + MAX_TOUCHED)) : 0);
   const rowHeap = new TopKHeap(K);
   const rowKeys = new Float64Array(K);
   const rowIdx = new Int32Array(K);
   /** Processed log-probability of `token` in row b, as the scalar pass would have stored it. */
-  // Processors that edit a few scores (repetition / presence / frequency penalties, logit bias,
-  // with or without filtering ones) keep the pass too: those ids are processed on their own, in
-  // the row's buffer, and offered beside the pass's untouched entries (see SparseEdits).
+  // Processors that each filter or edit a few tokens (min new tokens, suppressed and bad words,
+  // no-repeat-ngram, penalties, logit bias) keep the pass too: those ids are processed on their
+  // own, in the row's buffer, and offered beside the pass's untouched entries (see SparseEdits).
   const edits = editable ? new SparseEdits(processors, V) : null;
   const editedIds = edits ? Array.from({ length: B }, () => new Int32Array(MAX_TOUCHED)) : [];
   const editedCount = new Int32Array(B);
@@ -98,15 +91,13 @@ export async function decodeBeams(ctx: StrategyContext): Promise<DecodingResult>
    * Offers row b's K best entries (as `base` + log-softmax) to the step's heap; false when the
    * kernel pass cannot guarantee them (the caller then scans the whole row).
    */
-  const offerRowTop = (b: number, row: Float32Array, base: number, off: number, masked: Int32Array): boolean => {
-    if (masked.length > MAX_MASKED_FAST) return false;
-    const n = simd!.collectTop(row, K + masked.length, collected);
+  const offerRowTop = (b: number, row: Float32Array, base: number, off: number): boolean => {
+    const n = simd!.collectTop(row, K, collected);
     if (n < 0) return false;
     const lse = simd!.lastLogSumExp;
     rowHeap.reset(K);
     for (let j = 0; j < n; j++) {
       const i = collected[j]!;
-      if (masked.length > 0 && masked.includes(i)) continue;
       rowHeap.push(Math.fround(row[i]! - lse), i);
     }
     return drainRow(b, lse, base, off);
@@ -128,7 +119,7 @@ export async function decodeBeams(ctx: StrategyContext): Promise<DecodingResult>
     }
     return true;
   };
-  /** {@link offerRowTop} for rows whose processors edit a few scores (`edits`). */
+  /** {@link offerRowTop} for rows whose processors filter or edit a few tokens (`edits`). */
   const offerRowEdited = (b: number, row: Float32Array, base: number, off: number, inputIds: Int32Array): boolean => {
     const e = edits!;
     if (!e.gather(inputIds)) return false;
@@ -165,7 +156,7 @@ export async function decodeBeams(ctx: StrategyContext): Promise<DecodingResult>
     for (let b = 0; b < running.length; b++) {
       const row = rows[b]!;
       viaKernel[b] = 0;
-      if (fast && offerRowTop(b, row, running[b]!.score, b * V, processors.length > 0 ? processors.maskOf(running[b]!.ids.subarray(0, prompt.length + t))! : NONE)) {
+      if (fast && offerRowTop(b, row, running[b]!.score, b * V)) {
         viaKernel[b] = 1;
         continue;
       }

@@ -33,11 +33,11 @@ export async function decodeSinglePath(ctx: StrategyContext): Promise<DecodingRe
   const weights = new Float32Array(V);
   // Sampling through top-k needs only the candidates, not whole-row passes per processor.
   const sparse = cfg.doSample ? SparseSamplingTail.from(processors, simd) : null;
-  // Greedy with no processors, or only ones that filter tokens (min new tokens, suppressed or bad
-  // words, no-repeat-ngram), needs one pass over the raw row, not a processed copy of it.
-  const greedyFast = !cfg.doSample && processors.masksOnly;
-  // With processors that edit a few scores (penalties, logit bias) it processes just those ids.
-  const edits = simd && !cfg.doSample && !greedyFast && processors.sparseOnly ? new SparseEdits(processors, V) : null;
+  // Greedy with no processors needs one pass over the raw row; with processors that each filter
+  // or edit a few tokens (min new tokens, suppressed and bad words, no-repeat-ngram, penalties,
+  // logit bias) it processes just those ids (SparseEdits), not a copy of the row.
+  const greedyFast = !cfg.doSample && processors.length === 0;
+  const edits = simd && !cfg.doSample && processors.length > 0 && processors.sparseOnly ? new SparseEdits(processors, V) : null;
   const paths: Path[] = [];
   for (let s = 0; s < count; s++) {
     const ids = new Int32Array(prompt.length + cfg.maxNewTokens);
@@ -71,9 +71,7 @@ export async function decodeSinglePath(ctx: StrategyContext): Promise<DecodingRe
       let token = NEEDS_FULL_ROW;
       let lse = NaN;
       if (greedyFast) {
-        // Plain greedy: the argmax pass also yields the row maximum the log-softmax needs. Tokens
-        // the processors filter only matter when one of them is that argmax (masking others cannot
-        // change the first maximum): that step takes the full-row path below.
+        // Plain greedy: the argmax pass also yields the row maximum the log-softmax needs.
         if (simd) {
           token = simd.argmaxLogSumExp(row);
           lse = simd.lastLogSumExp;
@@ -82,7 +80,6 @@ export async function decodeSinglePath(ctx: StrategyContext): Promise<DecodingRe
           const max = row[token]!;
           lse = logSumExp(row, max === max ? max : -Infinity);
         }
-        if (processors.length > 0 && processors.maskOf(p.ids.subarray(0, p.length))!.includes(token)) token = NEEDS_FULL_ROW;
       } else if (edits) {
         token = edits.argmax(row, p.ids.subarray(0, p.length), simd!, scratch);
         lse = edits.lastLogSumExp;
