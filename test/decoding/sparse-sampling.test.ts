@@ -51,14 +51,14 @@ function lmRow(V: number, seed: number, tie?: { at: number; width: number }): Fl
 }
 
 (simd ? describe : describe.skip)('SparseSamplingTail', () => {
-  it('applies to [temperature] → top-k → [top-p] → [min-p] only', () => {
+  it('applies to [filters and edits of a few tokens] → [temperature] → top-k → [top-p] → [min-p] only', () => {
     expect(tail({ topK: 40, topP: 0.9, temperature: 0.8 })).not.toBeNull();
     expect(tail({ topK: 5 })).not.toBeNull();
     expect(tail({ topK: 40, minP: 0.05, temperature: 1.3 })).not.toBeNull();
     expect(tail({ topK: 0, topP: 0.9 })).toBeNull(); // no top-k: every token may be drawn
     expect(tail({ topK: 2000 })).toBeNull();
     expect(tail({ topK: 40, typicalP: 0.9 })).toBeNull();
-    expect(tail({ topK: 40, repetitionPenalty: 1.2 })).toBeNull();
+    expect(tail({ topK: 40, repetitionPenalty: 1.2, presencePenalty: 0.5, logitBias: { 3: 1 } })).not.toBeNull();
     expect(tail({ topK: 40, logitsProcessors: [{ process: (_ids, s) => s }] })).toBeNull();
     expect(SparseSamplingTail.from(buildLogitsProcessors(validateDecodingConfig({ doSample: true, topK: 40 }), 1, EOS), null)).toBeNull();
   });
@@ -94,25 +94,36 @@ function lmRow(V: number, seed: number, tie?: { at: number; width: number }): Fl
     }
   });
 
-  it('takes processors that only filter tokens first, leaving their ids out of the candidates', () => {
+  it('takes processors that filter or edit a few tokens first: their ids join the candidates processed', () => {
     expect(tail({ topK: 40, minNewTokens: 5, suppressTokens: [7], noRepeatNgramSize: 2, badWordsIds: [[9], [3, 4]] })).not.toBeNull();
-    expect(tail({ topK: 40, minNewTokens: 5, repetitionPenalty: 1.1 })).toBeNull();
     const V = 8192;
-    for (let seed = 1; seed <= 8; seed++) {
-      const row = lmRow(V, seed);
-      // The masks must bite: make the filtered ids the row's strongest entries.
-      const inputIds = Int32Array.of(1, 50, 60, 1);
-      const config: DecodingConfig = { topK: 30, topP: 0.9, temperature: 0.9, minNewTokens: 5, suppressTokens: [70], noRepeatNgramSize: 2, badWordsIds: [[80], [60, 90]] };
-      for (const id of [EOS[0]!, 70, 50, 80]) row[id] = 20 + id / 100; // EOS (min new tokens), suppressed, repeats "1 50", bad word
+    const inputIds = Int32Array.of(1, 50, 60, 1, 60, 33);
+    const configs: DecodingConfig[] = [
+      // masks: EOS (min new tokens), a suppressed id, the id that repeats "1 50", a bad word
+      { topK: 30, topP: 0.9, temperature: 0.9, minNewTokens: 8, suppressTokens: [70], noRepeatNgramSize: 2, badWordsIds: [[80], [60, 90]] },
+      // edits: the context's ids penalised (strong ones fall out of the top k, others stay in)
+      { topK: 30, topP: 0.95, temperature: 0.7, repetitionPenalty: 3 },
+      { topK: 20, presencePenalty: 2, frequencyPenalty: 1.5 },
+      // biases: one pushed into the top k from far below, one out of it, one banned
+      { topK: 25, minP: 0.05, logitBias: [[[4000], 30], [[50], -30], [[70], -Infinity], [[60, 33], 2]] },
+      { topK: 30, temperature: 1.3, repetitionPenalty: 1.5, noRepeatNgramSize: 2, minNewTokens: 8, logitBias: { 4001: 25 } },
+    ];
+    for (const config of configs) {
       const t = tail(config)!;
-      expect(t.process(row, inputIds)).toBeGreaterThan(0);
-      const list = buildLogitsProcessors(validateDecodingConfig({ doSample: true, ...config }), 1, EOS);
-      const scores = list.process(inputIds, Float32Array.from(row));
-      const dense = distribution(Array.from(scores, (_, i) => i), scores);
-      const sparse = distribution(t.tokens, t.scores);
-      for (const id of [EOS[0]!, 70, 50, 80]) expect(sparse.has(id)).toBe(false);
-      expect([...sparse.keys()].sort((a, b) => a - b)).toEqual([...dense.keys()].sort((a, b) => a - b));
-      for (const [token, p] of dense) expect(Math.abs(sparse.get(token)! - p)).toBeLessThanOrEqual(1e-6);
+      expect(t).not.toBeNull();
+      for (let seed = 1; seed <= 6; seed++) {
+        const row = lmRow(V, seed);
+        // The processors must bite: make the ids they touch among the row's strongest entries.
+        for (const id of [EOS[0]!, 70, 50, 80, 60, 33]) row[id] = 20 + id / 100;
+        expect(t.process(row, inputIds)).toBeGreaterThan(0);
+        const list = buildLogitsProcessors(validateDecodingConfig({ doSample: true, ...config }), 1, EOS);
+        const scores = list.process(inputIds, Float32Array.from(row));
+        const dense = distribution(Array.from(scores, (_, i) => i), scores);
+        const sparse = distribution(t.tokens, t.scores);
+        expect([...t.tokens]).toEqual([...t.tokens].sort((a, b) => a - b)); // token order, as the draw needs
+        expect([...sparse.keys()].sort((a, b) => a - b)).toEqual([...dense.keys()].sort((a, b) => a - b));
+        for (const [token, p] of dense) expect(Math.abs(sparse.get(token)! - p)).toBeLessThanOrEqual(1e-6);
+      }
     }
   });
 

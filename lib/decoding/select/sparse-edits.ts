@@ -1,6 +1,8 @@
 import type { LogitsProcessorList } from '../processors/processor.js';
 import type { RowKernels } from './kernels.js';
-import { NEEDS_FULL_ROW } from './sparse-tail.js';
+
+/** What the sparse paths return when the caller must process the whole row. */
+export const NEEDS_FULL_ROW = -2;
 
 /** Steps whose processors touch more distinct ids than this take the full row. */
 export const MAX_TOUCHED = 1024;
@@ -30,7 +32,7 @@ export class SparseEdits {
 
   constructor(
     private readonly processors: LogitsProcessorList,
-    private readonly vocabSize: number,
+    readonly vocabSize: number,
   ) {
     this.mark = new Uint8Array(vocabSize);
     this.visit = (ids) => {

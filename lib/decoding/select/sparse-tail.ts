@@ -6,16 +6,13 @@ import { TopKProcessor } from '../processors/top-k.js';
 import { TopPProcessor } from '../processors/top-p.js';
 import { COLLECT_CAPACITY, type RowKernels } from './kernels.js';
 import { sampleFromScores } from './sample.js';
+import { MAX_TOUCHED, NEEDS_FULL_ROW, SparseEdits } from './sparse-edits.js';
 import { TopKHeap } from './top-k-heap.js';
 
-/** What {@link SparseSamplingTail.sample} returns when the caller must process the whole row. */
-export const NEEDS_FULL_ROW = -2;
+export { NEEDS_FULL_ROW };
 
 /** The largest top-k the sparse path takes: its candidates then stay a few hundred entries. */
 const MAX_SPARSE_TOP_K = 1024;
-/** Steps whose processors filter more ids than this take the full row (each widens the cut). */
-const MAX_SPARSE_MASKED = 64;
-const NONE = new Int32Array(0);
 
 /**
  * Sampling with the usual filter chain — [temperature] → top-k → [top-p] → [min-p], as
@@ -40,12 +37,19 @@ const NONE = new Int32Array(0);
 export class SparseSamplingTail {
   private readonly temperature: number;
   private readonly k: number;
-  private readonly collected = new Int32Array(COLLECT_CAPACITY);
-  private readonly compact = new Float32Array(COLLECT_CAPACITY);
-  private readonly weights = new Float32Array(COLLECT_CAPACITY);
+  private readonly collected = new Int32Array(COLLECT_CAPACITY + MAX_TOUCHED);
+  private readonly compact = new Float32Array(COLLECT_CAPACITY + MAX_TOUCHED);
+  private readonly weights = new Float32Array(COLLECT_CAPACITY + MAX_TOUCHED);
+  /** The kernel's cut, before the touched ids are merged in. */
+  private readonly cut = new Int32Array(COLLECT_CAPACITY);
   private readonly heap: TopKHeap;
-  /** The leading processors that only filter tokens: their ids are left out of the candidates. */
-  private readonly masks: LogitsProcessorList;
+  /**
+   * The leading processors that filter or edit a few tokens (`maskedTokens` / `editedTokens`):
+   * they run on just those ids, which then join the candidates with their processed scores.
+   */
+  private readonly leading: LogitsProcessorList;
+  private edits: SparseEdits | null = null;
+  private scratch = new Float32Array(0);
   /** The chain without those and its top-k, which the candidates already are. */
   private readonly rest: LogitsProcessorList;
   /** The compact row {@link process} last filled. */
@@ -56,29 +60,29 @@ export class SparseSamplingTail {
   private constructor(
     private readonly simd: RowKernels,
     processors: LogitsProcessorList,
-    maskCount: number,
+    leadingCount: number,
     temperature: number,
     k: number,
   ) {
     this.temperature = temperature;
     this.k = k;
     this.heap = new TopKHeap(k);
-    this.masks = new LogitsProcessorList(processors.processors.slice(0, maskCount));
-    this.rest = new LogitsProcessorList(processors.processors.slice(maskCount).filter((p) => !(p instanceof TopKProcessor)));
+    this.leading = new LogitsProcessorList(processors.processors.slice(0, leadingCount));
+    this.rest = new LogitsProcessorList(processors.processors.slice(leadingCount).filter((p) => !(p instanceof TopKProcessor)));
   }
 
   /**
    * The sparse path for `processors`, or null where it does not apply: without the SIMD kernels,
-   * without a top-k (or with k above 1024), or with any processor other than ones that only filter
-   * tokens (`maskedTokens`: min new tokens, suppressed or bad words, no-repeat-ngram) and
-   * temperature before top-k, and top-p / min-p after it.
+   * without a top-k (or with k above 1024), or with any processor other than ones that filter or
+   * edit a few tokens (min new tokens, suppressed and bad words, no-repeat-ngram, penalties, logit
+   * bias) and temperature before top-k, and top-p / min-p after it.
    */
   static from(processors: LogitsProcessorList, simd: RowKernels | null): SparseSamplingTail | null {
     if (!simd) return null;
     const list = processors.processors;
     let i = 0;
-    while (i < list.length && typeof list[i]!.maskedTokens === 'function') i++;
-    const maskCount = i;
+    while (i < list.length && (typeof list[i]!.maskedTokens === 'function' || typeof list[i]!.editedTokens === 'function')) i++;
+    const leadingCount = i;
     let temperature = 1;
     if (list[i] instanceof TemperatureProcessor) temperature = Math.fround((list[i++] as TemperatureProcessor).temperature);
     const topK = list[i++];
@@ -86,7 +90,7 @@ export class SparseSamplingTail {
     for (; i < list.length; i++) {
       if (!(list[i] instanceof TopPProcessor) && !(list[i] instanceof MinPProcessor)) return null;
     }
-    return new SparseSamplingTail(simd, processors, maskCount, temperature, topK.topK);
+    return new SparseSamplingTail(simd, processors, leadingCount, temperature, topK.topK);
   }
 
   /**
@@ -97,49 +101,83 @@ export class SparseSamplingTail {
   process(row: Float32Array, inputIds: Int32Array): number {
     const simd = this.simd;
     this.last = this.compact.subarray(0, 0);
-    const masked = this.masks.length > 0 ? this.masks.maskOf(inputIds)! : NONE;
-    if (masked.length > MAX_SPARSE_MASKED) return NEEDS_FULL_ROW;
-    // Filtered ids are -Infinity before top-k runs: cut for k more, then leave them out.
-    let m = simd.collectTop(row, this.k + masked.length, this.collected, masked.length === 0);
+    const e = this.leading.length > 0 ? this.editsFor(row.length) : null;
+    if (e && !e.gather(inputIds)) return NEEDS_FULL_ROW;
+    const touched = e ? e.count : 0;
+    // Touched ids get their processed scores below: cut for k more untouched ones.
+    const m = simd.collectTop(row, this.k + touched, this.cut, touched === 0);
     this.lastLogSumExp = simd.lastLogSumExp;
-    if (m < 0) return NEEDS_FULL_ROW;
-    const idx = this.collected;
-    if (masked.length > 0) {
-      let kept = 0;
-      for (let j = 0; j < m; j++) if (!masked.includes(idx[j]!)) idx[kept++] = idx[j]!;
-      m = kept;
+    if (m < 0) {
+      e?.release();
+      return NEEDS_FULL_ROW;
     }
-    const compact = this.compact;
-    let n = m;
-    if (m >= this.k) {
-      // The k-th largest raw candidate; scaling is monotone, so its scaled value is the k-th score.
+    // The candidates in token order: the cut's untouched entries with their raw scores, merged
+    // with the touched ids (their processed scores; filtered ones left out).
+    const idx = this.collected;
+    const vals = this.compact;
+    let c = 0;
+    if (e && touched > 0) {
+      e.apply(inputIds, row, 0, this.scratch);
+      const ids = e.ids.subarray(0, touched).sort();
+      let k = 0;
+      for (let j = 0; j <= m; j++) {
+        const i = j < m ? this.cut[j]! : row.length;
+        for (; k < touched && ids[k]! < i; k++) {
+          const v = this.scratch[ids[k]!]!;
+          if (v > -Infinity) {
+            idx[c] = ids[k]!;
+            vals[c++] = v;
+          }
+        }
+        if (j < m && !e.touched(i)) {
+          idx[c] = i;
+          vals[c++] = row[i]!;
+        }
+      }
+    } else {
+      for (let j = 0; j < m; j++) {
+        idx[c] = this.cut[j]!;
+        vals[c++] = row[this.cut[j]!]!;
+      }
+    }
+    e?.release();
+    let n = c;
+    if (c >= this.k) {
+      // The k-th largest candidate; scaling is monotone, so its scaled value is the k-th score.
       const heap = this.heap;
       heap.reset(this.k);
-      for (let j = 0; j < m; j++) heap.push(row[idx[j]!]!, idx[j]!);
+      for (let j = 0; j < c; j++) heap.push(vals[j]!, idx[j]!);
       const t = this.temperature;
       const kth = Math.fround(heap.minValue() / t);
+      // Entries the cut left out are untouched and below its threshold.
       if (!(Math.fround(simd.lastThreshold / t) < kth)) return NEEDS_FULL_ROW;
       // Keep exactly what top-k keeps (so it need not run again). How many more the threshold let
       // in depends on where the cut search started; the processors' sums must not, or a seed's
       // draws would too.
       n = 0;
-      for (let j = 0; j < m; j++) {
-        const i = idx[j]!;
-        const x = row[i]!;
+      for (let j = 0; j < c; j++) {
+        const x = vals[j]!;
         if (Math.fround(x / t) >= kth) {
-          idx[n] = i;
-          compact[n++] = x;
+          idx[n] = idx[j]!;
+          vals[n++] = x;
         }
       }
-    } else {
-      // Fewer than k candidates means fewer than k finite entries: the compact row holds them all.
-      for (let j = 0; j < m; j++) compact[j] = row[idx[j]!]!;
     }
-    const scores = compact.subarray(0, n);
+    // (Fewer than k candidates means fewer than k finite entries: the compact row holds them all.)
+    const scores = vals.subarray(0, n);
     const out = this.rest.process(inputIds, scores);
     if (out !== scores) scores.set(out);
     this.last = scores;
     return n;
+  }
+
+  /** The leading processors' sparse runner for rows of `vocabSize` (made on first use). */
+  private editsFor(vocabSize: number): SparseEdits {
+    if (this.edits === null || this.edits.vocabSize !== vocabSize) {
+      this.edits = new SparseEdits(this.leading, vocabSize);
+      this.scratch = new Float32Array(vocabSize);
+    }
+    return this.edits;
   }
 
   /** Token ids of the candidates {@link process} last kept track of. */
