@@ -8,6 +8,7 @@
 // `llama-loom bench --overhead` prints it.
 import { generate, loadModel, type Context, type Model } from '../index.js';
 import { THROUGHPUT_INLINE_DECODE_MS } from '../decode-scheduler.js';
+import { argmax } from '../decoding/select/row-stats.js';
 import { defaultModelPath } from '../default-model.js';
 import { alternatingRounds } from './alternating-rounds.js';
 import { referenceLoop } from './reference-loop.js';
@@ -59,7 +60,7 @@ const GEN_INLINE = 'generate() greedy, inline decodes';
 const GEN_DEFAULT = 'generate() greedy, library default';
 
 /** Synchronous one-row (or `rows`-row) decodes from BOS through the generation path's own step. */
-async function decodeTurn(ctx: Context, bos: number, steps: number, rows: number, argmax: boolean): Promise<{ rate: number; last: number }> {
+async function decodeTurn(ctx: Context, bos: number, steps: number, rows: number, greedy: boolean): Promise<{ rate: number; last: number }> {
   const t0 = performance.now();
   ctx.clear();
   const tokens = new Int32Array(rows);
@@ -68,24 +69,18 @@ async function decodeTurn(ctx: Context, bos: number, steps: number, rows: number
   const outputs = new Uint8Array(rows).fill(1);
   await ctx.decodeStep([Int32Array.of(bos), Int32Array.of(0), Int32Array.of(0), Uint8Array.of(1)]);
   for (let s = 1; s < rows; s++) ctx.copySequence(0, s);
-  let next = argmax ? pick(ctx.logits(0)) : 2;
+  let next = greedy ? argmax(ctx.logits(0)) : 2;
   for (let i = 1; i < steps; i++) {
     for (let r = 0; r < rows; r++) {
-      tokens[r] = argmax ? next : (next + 7919 * r) % ctx.vocabSize;
+      tokens[r] = greedy ? next : (next + 7919 * r) % ctx.vocabSize;
       positions[r] = i;
     }
     await ctx.decodeStep([tokens, positions, seqIds, outputs]);
-    next = argmax ? pick(ctx.logits(0)) : (next * 48271 + i) % ctx.vocabSize;
+    next = greedy ? argmax(ctx.logits(0)) : (next * 48271 + i) % ctx.vocabSize;
   }
   const ms = performance.now() - t0;
   ctx.parkWorkers();
-  return { rate: (steps * 1000) / ms, last: argmax ? next : -1 };
-}
-
-function pick(row: Float32Array): number {
-  let best = 0;
-  for (let j = 1; j < row.length; j++) if (row[j]! > row[best]!) best = j;
-  return best;
+  return { rate: (steps * 1000) / ms, last: greedy ? next : -1 };
 }
 
 /**

@@ -26,8 +26,6 @@ export interface LogitsProcessor {
   editedTokens?(inputIds: Int32Array): Int32Array;
 }
 
-const NONE = new Int32Array(0);
-
 /** Applies processors in order, each receiving the previous one's output. */
 export class LogitsProcessorList implements LogitsProcessor {
   readonly processors: readonly LogitsProcessor[];
@@ -38,28 +36,6 @@ export class LogitsProcessorList implements LogitsProcessor {
 
   get length(): number {
     return this.processors.length;
-  }
-
-  /**
-   * The ids the processors filter for this row, or null when one of them does more than filter
-   * (implements no `maskedTokens`). An id may appear more than once. (Not named `maskedTokens`: a list
-   * nested in another list must not pass for a processor that only filters.)
-   */
-  maskOf(inputIds: Int32Array): Int32Array | null {
-    let out: Int32Array = NONE;
-    for (const p of this.processors) {
-      if (typeof p.maskedTokens !== 'function') return null;
-      const ids = p.maskedTokens(inputIds);
-      if (ids.length === 0) continue;
-      if (out.length === 0) out = ids;
-      else {
-        const merged = new Int32Array(out.length + ids.length);
-        merged.set(out);
-        merged.set(ids, out.length);
-        out = merged;
-      }
-    }
-    return out;
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { LogitsProcessorList } from '../processors/processor.js';
-import type { RowKernels } from './kernels.js';
+import { COLLECT_CAPACITY, type RowKernels } from './kernels.js';
 
 /** What the sparse paths return when the caller must process the whole row. */
 export const NEEDS_FULL_ROW = -2;
@@ -25,7 +25,7 @@ export class SparseEdits {
   count = 0;
   private readonly mark: Uint8Array;
   private overflow = false;
-  private readonly collected = new Int32Array(4096);
+  private readonly collected = new Int32Array(COLLECT_CAPACITY);
   private readonly visit: (ids: Int32Array) => void;
   /** log Σ exp of the last row {@link argmax} took (the raw row's, for log-probabilities). */
   lastLogSumExp = -Infinity;
@@ -62,11 +62,6 @@ export class SparseEdits {
     return false;
   }
 
-  /** True when `token` is among the ids of the last {@link gather}. */
-  touched(token: number): boolean {
-    return this.mark[token] === 1;
-  }
-
   /**
    * Writes `row[t] - shift` at each touched id of `scratch` (a vocabulary-sized row whose other
    * entries are never read) and runs the processors on it: `scratch` then holds the processed
@@ -79,6 +74,34 @@ export class SparseEdits {
     }
     const out = this.processors.process(inputIds, scratch);
     if (out !== scratch) for (let j = 0; j < this.count; j++) scratch[this.ids[j]!] = out[this.ids[j]!]!;
+  }
+
+  /**
+   * The candidates of a row in token order, as a full-row scan meets them: the untouched entries
+   * of `cut` (the first `n`, ascending, from a SIMD cut of the row) with `row[i] - shift`, merged
+   * with the touched ids at their processed scores ({@link apply} runs here; filtered ids are left
+   * out). Writes `outIds` / `outValues` and returns how many; sorts {@link ids}.
+   */
+  candidates(inputIds: Int32Array, row: Float32Array, shift: number, scratch: Float32Array, cut: Int32Array, n: number, outIds: Int32Array, outValues: Float32Array): number {
+    this.apply(inputIds, row, shift, scratch);
+    const ids = this.ids.subarray(0, this.count).sort();
+    let c = 0;
+    let k = 0;
+    for (let j = 0; j <= n; j++) {
+      const i = j < n ? cut[j]! : row.length;
+      for (; k < ids.length && ids[k]! < i; k++) {
+        const v = scratch[ids[k]!]!;
+        if (v > -Infinity) {
+          outIds[c] = ids[k]!;
+          outValues[c++] = v;
+        }
+      }
+      if (j < n && !this.mark[i]) {
+        outIds[c] = i;
+        outValues[c++] = row[i]! - shift;
+      }
+    }
+    return c;
   }
 
   /**

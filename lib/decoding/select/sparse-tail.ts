@@ -117,23 +117,7 @@ export class SparseSamplingTail {
     const vals = this.compact;
     let c = 0;
     if (e && touched > 0) {
-      e.apply(inputIds, row, 0, this.scratch);
-      const ids = e.ids.subarray(0, touched).sort();
-      let k = 0;
-      for (let j = 0; j <= m; j++) {
-        const i = j < m ? this.cut[j]! : row.length;
-        for (; k < touched && ids[k]! < i; k++) {
-          const v = this.scratch[ids[k]!]!;
-          if (v > -Infinity) {
-            idx[c] = ids[k]!;
-            vals[c++] = v;
-          }
-        }
-        if (j < m && !e.touched(i)) {
-          idx[c] = i;
-          vals[c++] = row[i]!;
-        }
-      }
+      c = e.candidates(inputIds, row, 0, this.scratch, this.cut, m, idx, vals);
     } else {
       for (let j = 0; j < m; j++) {
         idx[c] = this.cut[j]!;

@@ -79,6 +79,8 @@ export async function decodeBeams(ctx: StrategyContext): Promise<DecodingResult>
   const edits = editable ? new SparseEdits(processors, V) : null;
   const editedIds = edits ? Array.from({ length: B }, () => new Int32Array(MAX_TOUCHED)) : [];
   const editedCount = new Int32Array(B);
+  const candIds = new Int32Array(edits ? collected.length + MAX_TOUCHED : 0);
+  const candValues = new Float32Array(candIds.length);
   const edited = (b: number, token: number): boolean => {
     const ids = editedIds[b]!;
     for (let j = 0, n = editedCount[b]!; j < n; j++) if (ids[j] === token) return true;
@@ -129,18 +131,11 @@ export async function decodeBeams(ctx: StrategyContext): Promise<DecodingResult>
       return false;
     }
     const lse = simd!.lastLogSumExp;
-    const lsm = rowBuf[b]!;
-    e.apply(inputIds, row, lse, lsm);
     // Offered in token order, untouched and edited entries merged, as the full-row scan offers them.
-    const ids = e.ids.subarray(0, e.count).sort();
+    const c = e.candidates(inputIds, row, lse, rowBuf[b]!, collected, n, candIds, candValues);
     rowHeap.reset(K);
-    let k = 0;
-    for (let j = 0; j <= n; j++) {
-      const i = j < n ? collected[j]! : V;
-      for (; k < e.count && ids[k]! < i; k++) if (lsm[ids[k]!]! > -Infinity) rowHeap.push(lsm[ids[k]!]!, ids[k]!);
-      if (j < n && !e.touched(i)) rowHeap.push(Math.fround(row[i]! - lse), i);
-    }
-    editedIds[b]!.set(ids);
+    for (let j = 0; j < c; j++) rowHeap.push(candValues[j]!, candIds[j]!);
+    editedIds[b]!.set(e.ids.subarray(0, e.count));
     editedCount[b] = e.count;
     e.release();
     return drainRow(b, lse, base, off);
